@@ -1,0 +1,53 @@
+/**
+ * The backend interface: kernels over flat float32 buffers plus shape parameters.
+ *
+ * Ops (src/ops) own argument checks, shape rules and gradients; they call a backend only for
+ * the arithmetic. `reference` implements every kernel in plain loops (the einsum interpreter
+ * for einsum-defined layers) and is the specification. A fast backend overrides what it
+ * accelerates and inherits the rest from `reference`, so a missing fast kernel is never a
+ * missing feature.
+ *
+ * Kernels never keep or mutate their inputs; they return fresh buffers.
+ */
+import type { BoundEinsum, Pool2dParams } from '../einsum/types.js';
+
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'pow'          // pow: x ** alpha
+  | 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'elu' | 'relu6'
+  | 'hardswish' | 'hardsigmoid' | 'silu';
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+
+export interface Backend {
+  readonly name: string;
+
+  /**
+   * Evaluate a bound einsum. `target` is the output's name (forward), or the name of an
+   * operand whose gradient is wanted; then `operands` also holds the output gradient under
+   * 'd' + output name (e.g. 'dO'), and the result has the operand's shape.
+   */
+  contract(e: BoundEinsum, target: string, operands: Readonly<Record<string, Float32Array>>): Float32Array;
+
+  /** Max pooling; `argmax` holds, per output, the flat index into x of the chosen input. */
+  maxPool2d(x: Float32Array, p: Pool2dParams): { y: Float32Array; argmax: Int32Array };
+  /** Scatter-add dy into a zero [N,C,H,W] buffer at argmax. */
+  maxPool2dBackward(dy: Float32Array, argmax: Int32Array, p: Pool2dParams): Float32Array;
+
+  /** y = op(x) element-wise; `alpha` is the op's scalar (leakyRelu slope, elu alpha, pow exponent). */
+  unary(op: UnaryOp, x: Float32Array, alpha: number): Float32Array;
+  /** dx = dy * op'(x), given x and y = op(x). */
+  unaryGrad(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, alpha: number): Float32Array;
+
+  /** Element-wise a op b with NumPy broadcasting to `outShape`. */
+  binary(op: BinaryOp, a: Float32Array, aShape: readonly number[], b: Float32Array,
+         bShape: readonly number[], outShape: readonly number[]): Float32Array;
+
+  /** Sum x (shape `shape`) over `axes` (sorted, unique), keeping them as size 1. */
+  sum(x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array;
+
+  /** Per-channel mean and biased variance of x [N,C,L] (L = H*W, or 1). */
+  channelMoments(x: Float32Array, N: number, C: number, L: number): { mean: Float32Array; variance: Float32Array };
+  /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x [N,C,L]. */
+  batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,
+                 invStd: Float32Array, weight: Float32Array, bias: Float32Array): Float32Array;
+}

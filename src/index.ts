@@ -1,0 +1,11 @@
+/**
+ * dnnkit — deep neural network building blocks in TypeScript.
+ * The public surface is deliberately small; everything else is reached through F, nn, optim.
+ */
+export { Tensor, type NestedArray } from './tensor/tensor.js';
+export { tensor, scalar, zeros, ones, full, arange, randn, rand, zerosLike, onesLike } from './tensor/creation.js';
+export { manualSeed, Generator } from './tensor/random.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/graph.js';
+export { gradcheck } from './autograd/gradcheck.js';
+export { setBackend, getBackend, listBackends } from './backends/registry.js';
+export * as F from './ops/functional.js';

@@ -1,0 +1,55 @@
+/** Small helpers shared by the op modules. */
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape, sameShape, type Shape } from '../tensor/shape.js';
+import { getBackend } from '../backends/registry.js';
+
+/** Accept a number where a tensor operand is allowed (a scalar tensor, no gradient). */
+export function asTensor(value: Tensor | number, where: string): Tensor {
+  if (value instanceof Tensor) return value;
+  if (typeof value === 'number') return new Tensor(Float32Array.of(value), []);
+  throw new Error(`${where}: expected a Tensor or a number, got ${describe(value)}`);
+}
+
+/** Check an argument is a Tensor, naming the op and the argument otherwise. */
+export function checkTensor(value: unknown, where: string, arg: string): asserts value is Tensor {
+  if (!(value instanceof Tensor)) throw new Error(`${where}: ${arg} must be a Tensor, got ${describe(value)}`);
+}
+
+/** Check a tensor's rank. */
+export function checkRank(t: Tensor, ranks: number | readonly number[], where: string, arg: string, meaning = ''): void {
+  const allowed = typeof ranks === 'number' ? [ranks] : ranks;
+  if (!allowed.includes(t.ndim)) {
+    throw new Error(`${where}: ${arg} must be ${allowed.map((r) => `${r}-D`).join(' or ')}${meaning ? ` ${meaning}` : ''}, got shape ${formatShape(t.shape)}`);
+  }
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (value instanceof Tensor) return `Tensor${formatShape(value.shape)}`;
+  if (Array.isArray(value)) return `array [${value.slice(0, 6).join(',')}${value.length > 6 ? ',...' : ''}]`;
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Sum a broadcast gradient back to the shape of the operand it came from: the reverse of
+ * broadcasting (sum over leading dims and over dims that were 1).
+ */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const data = axes.length ? getBackend().sum(g.data, g.shape, axes) : g.data;
+  return new Tensor(data, shape);
+}
+
+/** Broadcast t's data to `shape` (a materialised copy). */
+export function expandTo(t: Tensor, shape: Shape): Tensor {
+  if (sameShape(t.shape, shape)) return t;
+  const zeros = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  return new Tensor(getBackend().binary('add', zeros, shape, t.data, t.shape, shape), shape);
+}
