@@ -53,3 +53,20 @@ export interface Pool2dParams {
   padTop: number; padLeft: number;
   dilationH: number; dilationW: number;
 }
+
+/**
+ * The shape parameters of a 2-D transposed convolution, in the vocabulary of the layer it
+ * computes: input x [N,C,H,W], output y [N,M,P,Q], weight [C, M/groups, R, S] (PyTorch's
+ * layout), bias [M]. It is the gradient of a conv2d from M to C channels with respect to its
+ * input, so its einsum (kind 'convTranspose2d') names the input channel `m` and the output
+ * channel `c`. Writes outside the output are dropped (that is what padding crops).
+ */
+export interface ConvTranspose2dParams {
+  N: number; C: number; H: number; W: number;
+  M: number; R: number; S: number;
+  P: number; Q: number;
+  strideH: number; strideW: number;
+  padTop: number; padLeft: number;
+  dilationH: number; dilationW: number;
+  groups: number;
+}
