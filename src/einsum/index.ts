@@ -18,6 +18,10 @@ export { compile, inferRanges } from './ranges.js';
 export type { EinsumLike, InterpretOptions } from './interpret.js';
 export { defaultOrder, evaluate, fastOrder, interpret } from './interpret.js';
 export { gradientEinsum, gradientSpec } from './grad.js';
+export type { LoopNestOptions } from './loopnest.js';
+export { printLoopNest } from './loopnest.js';
+export type { EinsumCounts } from './count.js';
+export { countEinsum, countMacs } from './count.js';
 export {
   avgPool2dEinsum, conv2dEinsum, conv2dParamsOf, convOutputSize, convTranspose2dEinsum,
   convTranspose2dParamsOf, convTransposeOutputSize, displaySpec, linearEinsum, matmulEinsum,
