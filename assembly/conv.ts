@@ -1,0 +1,157 @@
+// Convolution forward and both gradients as im2col + GEMM, over slices of the work so the host
+// can hand each thread a disjoint piece:
+//   forward:         images [n0, n1) x output pixels [j0, j1)
+//   data gradient:   images [n0, n1) x input channels [c0, c1)   (col2im writes stay disjoint)
+//   filter gradient: input channels [c0, c1), summed over images [n0, n1)
+// A 1x1, stride-1, unpadded convolution is a plain GEMM on the input: no im2col.
+
+import { ConvParams, paramsAt } from './params';
+import { f32_gemm, gemmScratchBytes, NR } from './gemm';
+import { im2col, col2im } from './im2col';
+
+/** Floats of im2col buffer per thread; column chunks are sized to fit it (4 MiB). */
+const COL_FLOATS: i32 = 1 << 20;
+
+/** Bytes of per-thread scratch the conv kernels need. */
+export function convScratchBytes(): i32 {
+  return gemmScratchBytes() + (COL_FLOATS << 2) + 64;
+}
+
+// @ts-ignore: decorator
+@inline
+function isPointwise(cp: ConvParams): bool {
+  return cp.R == 1 && cp.S == 1 && cp.U == 1 && cp.V == 1 && cp.PH == 0 && cp.PW == 0 &&
+    cp.P == cp.H && cp.Q == cp.W;
+}
+
+/** Columns per im2col chunk for `rows` rows: fits COL_FLOATS, a multiple of NR. */
+// @ts-ignore: decorator
+@inline
+function chunkFor(rows: i32): i32 {
+  const c = COL_FLOATS / max(rows, 1);
+  return max(NR, c - c % NR);
+}
+
+// @ts-ignore: decorator
+@inline
+function colBuffer(scratch: usize): usize {
+  return (scratch + <usize>gemmScratchBytes() + 15) & ~<usize>15;
+}
+
+/** y[n, m, j] = bias[m] + sum_k w[m, k] * col[k, j] for n in [n0, n1), j in [j0, j1). */
+export function conv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: usize,
+                               n0: i32, n1: i32, j0: i32, j1: i32, scratch: usize): void {
+  const cp = paramsAt(pp);
+  const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, K = Cg * cp.R * cp.S;
+  const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
+  const col = colBuffer(scratch);
+  const chunk = chunkFor(K);
+  const mode = bias != 0 ? 2 : 0;
+  const pointwise = isPointwise(cp);
+  for (let n = n0; n < n1; n++) {
+    for (let g = 0; g < G; g++) {
+      const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
+      const wg = w + (<usize>g * Mg * K << 2);
+      const yg = y + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
+      const bg = bias != 0 ? bias + (<usize>(g * Mg) << 2) : 0;
+      if (pointwise) {
+        f32_gemm(Mg, j1 - j0, K, wg, K, 1, xg + (<usize>j0 << 2), <i32>HW, 1,
+          yg + (<usize>j0 << 2), PQ, mode, bg, scratch);
+        continue;
+      }
+      for (let ja = j0; ja < j1; ja += chunk) {
+        const jb = min(j1, ja + chunk), jn = jb - ja;
+        im2col(cp, xg, 0, Cg, ja, jb, col, jn);
+        f32_gemm(Mg, jn, K, wg, K, 1, col, jn, 1, yg + (<usize>ja << 2), PQ, mode, bg, scratch);
+      }
+    }
+  }
+}
+
+/** dx[n, c] for n in [n0, n1), c in [c0, c1): col2im(w^T * dy). */
+export function conv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
+                                      n0: i32, n1: i32, c0: i32, c1: i32, scratch: usize): void {
+  const cp = paramsAt(pp);
+  const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, RS = cp.R * cp.S, K = Cg * RS;
+  const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
+  const col = colBuffer(scratch);
+  const pointwise = isPointwise(cp);
+  for (let n = n0; n < n1; n++) {
+    for (let g = 0; g < G; g++) {
+      const la = max(c0, g * Cg) - g * Cg, lb = min(c1, (g + 1) * Cg) - g * Cg;
+      if (la >= lb) continue;
+      // A[k, m] = w[g, m, la*RS + k]: the transposed filter slice for these channels.
+      const a = w + ((<usize>g * Mg * K + <usize>(la * RS)) << 2);
+      const dyg = dy + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
+      const dxg = dx + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
+      if (pointwise) {
+        f32_gemm(lb - la, PQ, Mg, a, 1, K, dyg, PQ, 1, dxg + (<usize>la * HW << 2), <i32>HW, 0, 0, scratch);
+        continue;
+      }
+      memory.fill(dxg + (<usize>la * HW << 2), 0, <usize>(lb - la) * HW << 2);
+      const rows = (lb - la) * RS;
+      const chunk = chunkFor(rows);
+      for (let ja = 0; ja < PQ; ja += chunk) {
+        const jb = min(PQ, ja + chunk), jn = jb - ja;
+        f32_gemm(rows, jn, Mg, a, 1, K, dyg + (<usize>ja << 2), PQ, 1, col, jn, 0, 0, scratch);
+        col2im(cp, col, jn, la, lb, ja, jb, dxg);
+      }
+    }
+  }
+}
+
+/**
+ * dw[m, c, r, s] for input channels c in [c0, c1) (global channel index; each belongs to one
+ * group), summed over images [n0, n1). mode 0 overwrites dw's slice, 1 accumulates into it.
+ */
+export function conv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
+                                       n0: i32, n1: i32, c0: i32, c1: i32, mode: i32, scratch: usize): void {
+  const cp = paramsAt(pp);
+  const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, RS = cp.R * cp.S, K = Cg * RS;
+  const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
+  const col = colBuffer(scratch);
+  const pointwise = isPointwise(cp);
+  for (let g = 0; g < G; g++) {
+    const la = max(c0, g * Cg) - g * Cg, lb = min(c1, (g + 1) * Cg) - g * Cg;
+    if (la >= lb) continue;
+    const rows = (lb - la) * RS;
+    const out = dw + ((<usize>g * Mg * K + <usize>(la * RS)) << 2);
+    const chunk = chunkFor(rows);
+    let m = mode;
+    if (n1 <= n0 && m == 0) {
+      for (let i = 0; i < Mg; i++) memory.fill(out + (<usize>(i * K) << 2), 0, <usize>rows << 2);
+    }
+    for (let n = n0; n < n1; n++) {
+      const dyg = dy + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
+      const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
+      if (pointwise) {
+        // B[j, c] = x[c, j]: the input slice, transposed by strides.
+        f32_gemm(Mg, rows, PQ, dyg, PQ, 1, xg + (<usize>la * HW << 2), 1, <i32>HW, out, K, m, 0, scratch);
+        m = 1;
+        continue;
+      }
+      for (let ja = 0; ja < PQ; ja += chunk) {
+        const jb = min(PQ, ja + chunk), jn = jb - ja;
+        im2col(cp, xg, la, lb, ja, jb, col, jn);
+        f32_gemm(Mg, rows, jn, dyg + (<usize>ja << 2), PQ, 1, col, 1, jn, out, K, m, 0, scratch);
+        m = 1;
+      }
+    }
+  }
+}
+
+/** db[m] = sum over n, p, q of dy[n, m, p, q], for m in [m0, m1). */
+export function conv2d_backward_bias(dy: usize, db: usize, N: i32, M: i32, PQ: i32, m0: i32, m1: i32): void {
+  for (let m = m0; m < m1; m++) {
+    let acc = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const row = dy + ((<usize>n * M + <usize>m) * <usize>PQ << 2);
+      let j = 0;
+      for (; j + 4 <= PQ; j += 4) acc = f32x4.add(acc, v128.load(row + (<usize>j << 2)));
+      for (; j < PQ; j++) tail += load<f32>(row + (<usize>j << 2));
+    }
+    store<f32>(db + (<usize>m << 2), f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+      f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail);
+  }
+}

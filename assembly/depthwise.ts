@@ -1,0 +1,189 @@
+// Depthwise convolution (groups = C, one input channel per group, channel multiplier M/C):
+// direct kernels over a zero-padded copy of one input plane, so the inner loops read without
+// bounds checks. im2col + GEMM would run a GEMM with K = R*S (9): all packing, no reuse.
+// Vector paths cover stride 1 and 2 along the row (f32x4 over 4 output columns); other strides
+// take the scalar loop.
+
+import { ConvParams, paramsAt } from './params';
+
+// @ts-ignore: decorator
+@inline
+function padRows(cp: ConvParams): i32 {
+  return (cp.P - 1) * cp.U + (cp.R - 1) * cp.DH + 1;
+}
+
+/** Row stride of the padded plane in floats: the reach of the window plus vector slack. */
+// @ts-ignore: decorator
+@inline
+function padCols(cp: ConvParams): i32 {
+  return (cp.Q - 1) * cp.V + (cp.S - 1) * cp.DW + 1 + 8;
+}
+
+/** buf[ih + PH][iw + PW] = plane[ih][iw] inside the window's reach, 0 elsewhere. */
+function padPlane(cp: ConvParams, plane: usize, buf: usize): void {
+  const Hp = padRows(cp), Wp = padCols(cp);
+  memory.fill(buf, 0, <usize>(Hp * Wp) << 2);
+  const r0 = max(0, -cp.PH), r1 = min(cp.H, Hp - cp.PH);
+  const w0 = max(0, -cp.PW), w1 = min(cp.W, Wp - 8 - cp.PW);
+  if (w1 <= w0) return;
+  for (let ih = r0; ih < r1; ih++) {
+    memory.copy(buf + (<usize>((ih + cp.PH) * Wp + w0 + cp.PW) << 2),
+      plane + (<usize>(ih * cp.W + w0) << 2), <usize>(w1 - w0) << 2);
+  }
+}
+
+/** Four consecutive output columns' inputs at pointer pt for row stride V (1 or 2). */
+// @ts-ignore: decorator
+@inline
+function gather4(pt: usize, V: i32): v128 {
+  if (V == 1) return v128.load(pt);
+  return v128.shuffle<f32>(v128.load(pt), v128.load(pt, 16), 0, 2, 4, 6);
+}
+
+/** y for planes t in [t0, t1) (t = n*C + c), every output channel of each plane's group. */
+export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: usize,
+                                 t0: i32, t1: i32, scratch: usize): void {
+  const cp = paramsAt(pp);
+  const C = cp.C, Mg = cp.M / C, R = cp.R, S = cp.S, P = cp.P, Q = cp.Q, U = cp.U, V = cp.V;
+  const Wp = padCols(cp), RS = R * S;
+  const HW = <usize>(cp.H * cp.W), PQ = <usize>(P * Q);
+  const buf = (scratch + 15) & ~<usize>15;
+  const vec = V == 1 || V == 2;
+  for (let t = t0; t < t1; t++) {
+    const n = t / C, c = t - n * C;
+    padPlane(cp, x + (<usize>t * HW << 2), buf);
+    for (let k = 0; k < Mg; k++) {
+      const m = c * Mg + k;
+      const wm = w + (<usize>(m * RS) << 2);
+      const out = y + ((<usize>n * cp.M + <usize>m) * PQ << 2);
+      const b: f32 = bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
+      for (let p = 0; p < P; p++) {
+        const row0 = buf + (<usize>(p * U * Wp) << 2);
+        const orow = out + (<usize>(p * Q) << 2);
+        let q = 0;
+        if (vec) {
+          for (; q + 4 <= Q; q += 4) {
+            let acc = f32x4.splat(b);
+            for (let r = 0; r < R; r++) {
+              const rb = row0 + (<usize>(r * cp.DH * Wp + q * V) << 2);
+              for (let s = 0; s < S; s++) {
+                acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wm + (<usize>(r * S + s) << 2)),
+                  gather4(rb + (<usize>(s * cp.DW) << 2), V)));
+              }
+            }
+            v128.store(orow + (<usize>q << 2), acc);
+          }
+        }
+        for (; q < Q; q++) {
+          let acc = b;
+          for (let r = 0; r < R; r++) {
+            const rb = row0 + (<usize>(r * cp.DH * Wp + q * V) << 2);
+            for (let s = 0; s < S; s++) {
+              acc += load<f32>(wm + (<usize>(r * S + s) << 2)) * load<f32>(rb + (<usize>(s * cp.DW) << 2));
+            }
+          }
+          store<f32>(orow + (<usize>q << 2), acc);
+        }
+      }
+    }
+  }
+}
+
+/** dx for planes t in [t0, t1): scatter w * dy into a padded plane, then crop. */
+export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
+                                        t0: i32, t1: i32, scratch: usize): void {
+  const cp = paramsAt(pp);
+  const C = cp.C, Mg = cp.M / C, R = cp.R, S = cp.S, P = cp.P, Q = cp.Q, U = cp.U, V = cp.V;
+  const H = cp.H, W = cp.W, Hp = padRows(cp), Wp = padCols(cp), RS = R * S;
+  const HW = <usize>(H * W), PQ = <usize>(P * Q);
+  const buf = (scratch + 15) & ~<usize>15;
+  for (let t = t0; t < t1; t++) {
+    const n = t / C, c = t - n * C;
+    memory.fill(buf, 0, <usize>(Hp * Wp) << 2);
+    for (let k = 0; k < Mg; k++) {
+      const m = c * Mg + k;
+      const wm = w + (<usize>(m * RS) << 2);
+      const g = dy + ((<usize>n * cp.M + <usize>m) * PQ << 2);
+      for (let p = 0; p < P; p++) {
+        const row0 = buf + (<usize>(p * U * Wp) << 2);
+        const grow = g + (<usize>(p * Q) << 2);
+        let q = 0;
+        if (V == 1) {
+          for (; q + 4 <= Q; q += 4) {
+            const d = v128.load(grow + (<usize>q << 2));
+            for (let r = 0; r < R; r++) {
+              const rb = row0 + (<usize>(r * cp.DH * Wp + q) << 2);
+              for (let s = 0; s < S; s++) {
+                const pt = rb + (<usize>(s * cp.DW) << 2);
+                v128.store(pt, f32x4.add(v128.load(pt), f32x4.mul(v128.load32_splat(wm + (<usize>(r * S + s) << 2)), d)));
+              }
+            }
+          }
+        }
+        for (; q < Q; q++) {
+          const d = load<f32>(grow + (<usize>q << 2));
+          for (let r = 0; r < R; r++) {
+            const rb = row0 + (<usize>(r * cp.DH * Wp + q * V) << 2);
+            for (let s = 0; s < S; s++) {
+              const pt = rb + (<usize>(s * cp.DW) << 2);
+              store<f32>(pt, load<f32>(pt) + load<f32>(wm + (<usize>(r * S + s) << 2)) * d);
+            }
+          }
+        }
+      }
+    }
+    // Crop: input pixels the window never reached get 0.
+    const plane = dx + (<usize>t * HW << 2);
+    for (let ih = 0; ih < H; ih++) {
+      const br = ih + cp.PH;
+      const orow = plane + (<usize>(ih * W) << 2);
+      if (br < 0 || br >= Hp) { memory.fill(orow, 0, <usize>W << 2); continue; }
+      for (let iw = 0; iw < W; iw++) {
+        const bc = iw + cp.PW;
+        store<f32>(orow + (<usize>iw << 2), bc >= 0 && bc < Wp - 8 ? load<f32>(buf + (<usize>(br * Wp + bc) << 2)) : 0);
+      }
+    }
+  }
+}
+
+/** dw for input channels [c0, c1) (all their output channels), summed over all images. */
+export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
+                                         c0: i32, c1: i32, scratch: usize): void {
+  const cp = paramsAt(pp);
+  const N = cp.N, C = cp.C, Mg = cp.M / C, R = cp.R, S = cp.S, P = cp.P, Q = cp.Q, U = cp.U, V = cp.V;
+  const Wp = padCols(cp), RS = R * S;
+  const HW = <usize>(cp.H * cp.W), PQ = <usize>(P * Q);
+  const buf = (scratch + 15) & ~<usize>15;
+  const vec = V == 1 || V == 2;
+  for (let c = c0; c < c1; c++) {
+    for (let k = 0; k < Mg; k++) memory.fill(dw + (<usize>((c * Mg + k) * RS) << 2), 0, <usize>RS << 2);
+    for (let n = 0; n < N; n++) {
+      padPlane(cp, x + ((<usize>n * C + <usize>c) * HW << 2), buf);
+      for (let k = 0; k < Mg; k++) {
+        const m = c * Mg + k;
+        const g = dy + ((<usize>n * cp.M + <usize>m) * PQ << 2);
+        const wm = dw + (<usize>(m * RS) << 2);
+        for (let r = 0; r < R; r++) {
+          for (let s = 0; s < S; s++) {
+            let acc = f32x4.splat(0);
+            let tail: f32 = 0;
+            for (let p = 0; p < P; p++) {
+              const rb = buf + (<usize>((p * U + r * cp.DH) * Wp + s * cp.DW) << 2);
+              const grow = g + (<usize>(p * Q) << 2);
+              let q = 0;
+              if (vec) {
+                for (; q + 4 <= Q; q += 4) {
+                  acc = f32x4.add(acc, f32x4.mul(v128.load(grow + (<usize>q << 2)), gather4(rb + (<usize>(q * V) << 2), V)));
+                }
+              }
+              for (; q < Q; q++) tail += load<f32>(grow + (<usize>q << 2)) * load<f32>(rb + (<usize>(q * V) << 2));
+            }
+            const e = wm + (<usize>(r * S + s) << 2);
+            store<f32>(e, load<f32>(e) + f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+              f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail);
+          }
+        }
+      }
+    }
+  }
+}

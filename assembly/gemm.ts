@@ -1,0 +1,255 @@
+// Packed, cache-blocked GEMM (BLIS loop order) with a register-blocked SIMD128 micro-kernel:
+//   C[M,N] = A[M,K] * B[K,N]        (mode 0)
+//   C[M,N] += A[M,K] * B[K,N]       (mode 1)
+//   C[M,N] = bias[M] + A * B        (mode 2, bias[i] added along row i: conv)
+//   C[M,N] = bias[N] + A * B        (mode 3, bias[j] added down column j: linear)
+// A and B are addressed by element strides (row stride, column stride), so a transposed
+// operand costs nothing but a different packing pattern: conv forward, its data gradient
+// and its filter gradient all run through this one routine.
+
+/** Micro-tile rows (register blocking); 6x8 = 12 f32x4 accumulators + 2 B vectors + 1 A splat. */
+export const MR: i32 = 6;
+/** Micro-tile columns: two f32x4 vectors. */
+export const NR: i32 = 8;
+/** K block: a kc x NR panel of B (8 KiB) stays in L1 across the A panels. */
+export const KC: i32 = 256;
+/** M block: an MC x KC block of packed A (~120 KiB) stays in L2. */
+export const MC: i32 = 120;
+/** N block: a KC x NC block of packed B (512 KiB) stays in L2/L3. */
+export const NC: i32 = 512;
+
+/** Bytes of scratch `f32_gemm` needs: packed A block, packed B block, one edge tile + bias. */
+export function gemmScratchBytes(): i32 {
+  return (MC * KC + KC * NC + MR * NR + NR) * 4 + 64;
+}
+
+/**
+ * The 6x8 micro-kernel: acc[6][8] (init by mode) += Ap[kc][6] (x) Bp[kc][8], stored to c.
+ * `ldc` is in bytes. Ap/Bp are packed panels (see packA/packB).
+ */
+// @ts-ignore: decorator
+@inline
+function f32_gemm_6x8_wasmsimd(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  if (mode == 1) {
+    let p = c;
+    c00 = v128.load(p); c01 = v128.load(p, 16); p += ldc;
+    c10 = v128.load(p); c11 = v128.load(p, 16); p += ldc;
+    c20 = v128.load(p); c21 = v128.load(p, 16); p += ldc;
+    c30 = v128.load(p); c31 = v128.load(p, 16); p += ldc;
+    c40 = v128.load(p); c41 = v128.load(p, 16); p += ldc;
+    c50 = v128.load(p); c51 = v128.load(p, 16);
+  } else if (mode == 2) {
+    c00 = v128.load32_splat(bias); c01 = c00;
+    c10 = v128.load32_splat(bias, 4); c11 = c10;
+    c20 = v128.load32_splat(bias, 8); c21 = c20;
+    c30 = v128.load32_splat(bias, 12); c31 = c30;
+    c40 = v128.load32_splat(bias, 16); c41 = c40;
+    c50 = v128.load32_splat(bias, 20); c51 = c50;
+  } else if (mode == 3) {
+    c00 = v128.load(bias); c01 = v128.load(bias, 16);
+    c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+    c40 = c00; c41 = c01; c50 = c00; c51 = c01;
+  }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 16);
+    c40 = f32x4.add(c40, f32x4.mul(a, b0)); c41 = f32x4.add(c41, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 20);
+    c50 = f32x4.add(c50, f32x4.mul(a, b0)); c51 = f32x4.add(c51, f32x4.mul(a, b1));
+    ap += 24;
+    bp += 32;
+  }
+  let p = c;
+  v128.store(p, c00); v128.store(p, c01, 16); p += ldc;
+  v128.store(p, c10); v128.store(p, c11, 16); p += ldc;
+  v128.store(p, c20); v128.store(p, c21, 16); p += ldc;
+  v128.store(p, c30); v128.store(p, c31, 16); p += ldc;
+  v128.store(p, c40); v128.store(p, c41, 16); p += ldc;
+  v128.store(p, c50); v128.store(p, c51, 16);
+}
+
+/**
+ * Pack an mc x kc block of A (element strides rs, cs) into MR-row panels: panel-major, then k,
+ * then the MR rows of the panel. Rows past mc are zero so the micro-kernel never branches.
+ */
+function packA(mc: i32, kc: i32, a: usize, rs: usize, cs: usize, ap: usize): void {
+  const rsb = rs << 2, csb = cs << 2;
+  for (let ip = 0; ip < mc; ip += MR) {
+    const rows = min(MR, mc - ip);
+    const base = a + <usize>ip * rsb;
+    if (rows == MR && cs == 1) {
+      // Row-major A: six row pointers walk forward together.
+      let r0 = base, r1 = r0 + rsb, r2 = r1 + rsb, r3 = r2 + rsb, r4 = r3 + rsb, r5 = r4 + rsb;
+      for (let k = 0; k < kc; k++) {
+        store<f32>(ap, load<f32>(r0)); store<f32>(ap, load<f32>(r1), 4);
+        store<f32>(ap, load<f32>(r2), 8); store<f32>(ap, load<f32>(r3), 12);
+        store<f32>(ap, load<f32>(r4), 16); store<f32>(ap, load<f32>(r5), 20);
+        r0 += 4; r1 += 4; r2 += 4; r3 += 4; r4 += 4; r5 += 4;
+        ap += 24;
+      }
+    } else if (rows == MR && rs == 1) {
+      // Column-major A (a transposed operand): each k is MR consecutive floats.
+      let col = base;
+      for (let k = 0; k < kc; k++) {
+        v128.store(ap, v128.load(col));
+        store<u64>(ap, load<u64>(col, 16), 16);
+        col += csb;
+        ap += 24;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const col = base + <usize>k * csb;
+        for (let i = 0; i < MR; i++) {
+          store<f32>(ap, i < rows ? load<f32>(col + <usize>i * rsb) : 0);
+          ap += 4;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Pack a kc x nc block of B (element strides rs, cs) into NR-column panels: panel-major, then
+ * k, then the NR columns. Columns past nc are zero.
+ */
+function packB(kc: i32, nc: i32, b: usize, rs: usize, cs: usize, bp: usize): void {
+  const rsb = rs << 2, csb = cs << 2;
+  for (let jp = 0; jp < nc; jp += NR) {
+    const cols = min(NR, nc - jp);
+    const base = b + <usize>jp * csb;
+    if (cols == NR && cs == 1) {
+      // Row-major B: each k is 8 consecutive floats.
+      let row = base;
+      for (let k = 0; k < kc; k++) {
+        v128.store(bp, v128.load(row));
+        v128.store(bp, v128.load(row, 16), 16);
+        row += rsb;
+        bp += 32;
+      }
+    } else if (cols == NR && rs == 1) {
+      // Column-major B (a transposed operand): 8 column streams read in step; transpose 4x4
+      // blocks in registers so every load and store is a full vector.
+      let c0 = base;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        for (let h = 0; h < 2; h++) {
+          const q = c0 + <usize>(h * 4) * csb;
+          const x0 = v128.load(q), x1 = v128.load(q + csb), x2 = v128.load(q + 2 * csb), x3 = v128.load(q + 3 * csb);
+          // x_j = column j, rows k..k+3 -> y_i = row k+i, columns 0..3
+          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+          const o = bp + <usize>(h * 16);
+          v128.store(o, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(o, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+          v128.store(o, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+          v128.store(o, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+        }
+        c0 += 16;
+        bp += 128;
+      }
+      for (; k < kc; k++) {
+        for (let j = 0; j < NR; j++) {
+          store<f32>(bp, load<f32>(c0 + <usize>j * csb));
+          bp += 4;
+        }
+        c0 += 4;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const row = base + <usize>k * rsb;
+        for (let j = 0; j < NR; j++) {
+          store<f32>(bp, j < cols ? load<f32>(row + <usize>j * csb) : 0);
+          bp += 4;
+        }
+      }
+    }
+  }
+}
+
+/** Fill C (or C = bias per row) when K = 0: the empty sum. */
+function fillEmpty(M: i32, N: i32, c: usize, ldc: i32, mode: i32, bias: usize): void {
+  if (mode == 1) return;
+  for (let i = 0; i < M; i++) {
+    const v: f32 = mode == 2 ? load<f32>(bias + (<usize>i << 2)) : 0;
+    const row = c + (<usize>i * <usize>ldc << 2);
+    for (let j = 0; j < N; j++) store<f32>(row + (<usize>j << 2), mode == 3 ? load<f32>(bias + (<usize>j << 2)) : v);
+  }
+}
+
+/**
+ * C[M,N] (mode 0: =, 1: +=, 2: = bias[i] +) A[M,K] * B[K,N].
+ * Strides are in elements; `ldc` is C's row stride. `scratch` holds gemmScratchBytes() bytes
+ * private to the calling thread.
+ */
+export function f32_gemm(M: i32, N: i32, K: i32,
+                         a: usize, rsA: i32, csA: i32,
+                         b: usize, rsB: i32, csB: i32,
+                         c: usize, ldc: i32, mode: i32, bias: usize, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) { fillEmpty(M, N, c, ldc, mode, bias); return; }
+  const sa = (scratch + 15) & ~<usize>15;
+  const sb = sa + (<usize>(MC * KC) << 2);
+  const tile = sb + (<usize>(KC * NC) << 2);
+  const tbias = tile + (<usize>(MR * NR) << 2);
+  const ldcb = <usize>ldc << 2;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packB(kc, nc, b + ((<usize>pc * rsB + <usize>jc * csB) << 2), rsB, csB, sb);
+      const m = pc == 0 ? mode : 1;
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA(mc, kc, a + ((<usize>ic * rsA + <usize>pc * csA) << 2), rsA, csA, sa);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = sb + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = sa + (<usize>(ir * kc) << 2);
+            const cp = c + <usize>(ic + ir) * ldcb + (<usize>(jc + jr) << 2);
+            const bi = m == 2 ? bias + (<usize>(ic + ir) << 2) : m == 3 ? bias + (<usize>(jc + jr) << 2) : 0;
+            if (mr == MR && nr == NR) {
+              f32_gemm_6x8_wasmsimd(kc, ap, bp, cp, ldcb, m, bi);
+            } else {
+              // Edge tile: run the full kernel on a private tile, then copy the valid part.
+              for (let i = 0; i < NR; i++) {
+                const inb = (m == 2 && i < mr) || (m == 3 && i < nr);
+                store<f32>(tbias + (<usize>i << 2), inb ? load<f32>(bi + (<usize>i << 2)) : 0);
+              }
+              for (let i = 0; i < MR; i++) {
+                for (let j = 0; j < NR; j++) {
+                  store<f32>(tile + (<usize>(i * NR + j) << 2),
+                    m == 1 && i < mr && j < nr ? load<f32>(cp + <usize>i * ldcb + (<usize>j << 2)) : 0);
+                }
+              }
+              f32_gemm_6x8_wasmsimd(kc, ap, bp, tile, <usize>(NR << 2), m, tbias);
+              for (let i = 0; i < mr; i++) {
+                for (let j = 0; j < nr; j++) {
+                  store<f32>(cp + <usize>i * ldcb + (<usize>j << 2), load<f32>(tile + (<usize>(i * NR + j) << 2)));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// im2col / col2im over a range of output pixels: the bridge between a convolution and a GEMM.
+// For one image and one group, col[k][j] with k = (c*R + r)*S + s over the channel range
+// [c0, c1) and j over output pixels [j0, j1) (flattened p*Q + q) holds
+//   I[c, p*U + r*DH - PH, q*V + s*DW - PW]   (zero outside the input: padding).
+
+import { ConvParams } from './params';
+
+/**
+ * Write col (rows (c1-c0)*R*S, row stride `ld` elements) for channels [c0, c1) of image plane
+ * `x` (channel 0 of the group at x) and output pixels [j0, j1).
+ */
+export function im2col(cp: ConvParams, x: usize, c0: i32, c1: i32, j0: i32, j1: i32, col: usize, ld: i32): void {
+  const H = cp.H, W = cp.W, R = cp.R, S = cp.S, Q = cp.Q;
+  const U = cp.U, V = cp.V, PH = cp.PH, PW = cp.PW, DH = cp.DH, DW = cp.DW;
+  const plane = <usize>(H * W) << 2;
+  let row = col;
+  const ldb = <usize>ld << 2;
+  for (let c = c0; c < c1; c++) {
+    const xc = x + <usize>c * plane;
+    for (let r = 0; r < R; r++) {
+      for (let s = 0; s < S; s++) {
+        let j = j0;
+        let dst = row;
+        while (j < j1) {
+          const p = j / Q;
+          const qa = j - p * Q;
+          const qb = min(Q, qa + (j1 - j));
+          const n = qb - qa;
+          const ih = p * U + r * DH - PH;
+          if (ih < 0 || ih >= H) {
+            memory.fill(dst, 0, <usize>n << 2);
+          } else {
+            const xrow = xc + (<usize>(ih * W) << 2);
+            const off = s * DW - PW;
+            if (V == 1) {
+              // Valid q: 0 <= q + off < W.
+              const lo = max(qa, -off), hi = min(qb, W - off);
+              if (hi <= lo) {
+                memory.fill(dst, 0, <usize>n << 2);
+              } else {
+                if (lo > qa) memory.fill(dst, 0, <usize>(lo - qa) << 2);
+                memory.copy(dst + (<usize>(lo - qa) << 2), xrow + (<usize>(lo + off) << 2), <usize>(hi - lo) << 2);
+                if (qb > hi) memory.fill(dst + (<usize>(hi - qa) << 2), 0, <usize>(qb - hi) << 2);
+              }
+            } else {
+              for (let q = qa; q < qb; q++) {
+                const iw = q * V + off;
+                store<f32>(dst + (<usize>(q - qa) << 2), iw >= 0 && iw < W ? load<f32>(xrow + (<usize>iw << 2)) : 0);
+              }
+            }
+          }
+          dst += <usize>n << 2;
+          j += n;
+        }
+        row += ldb;
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx[c, ih, iw] += col[k][j] over channels [c0, c1), pixels [j0, j1). */
+export function col2im(cp: ConvParams, col: usize, ld: i32, c0: i32, c1: i32, j0: i32, j1: i32, dx: usize): void {
+  const H = cp.H, W = cp.W, R = cp.R, S = cp.S, Q = cp.Q;
+  const U = cp.U, V = cp.V, PH = cp.PH, PW = cp.PW, DH = cp.DH, DW = cp.DW;
+  const plane = <usize>(H * W) << 2;
+  let row = col;
+  const ldb = <usize>ld << 2;
+  for (let c = c0; c < c1; c++) {
+    const xc = dx + <usize>c * plane;
+    for (let r = 0; r < R; r++) {
+      for (let s = 0; s < S; s++) {
+        let j = j0;
+        let src = row;
+        while (j < j1) {
+          const p = j / Q;
+          const qa = j - p * Q;
+          const qb = min(Q, qa + (j1 - j));
+          const n = qb - qa;
+          const ih = p * U + r * DH - PH;
+          if (ih >= 0 && ih < H) {
+            const xrow = xc + (<usize>(ih * W) << 2);
+            const off = s * DW - PW;
+            if (V == 1) {
+              const lo = max(qa, -off), hi = min(qb, W - off);
+              let q = lo;
+              for (; q + 4 <= hi; q += 4) {
+                const d = xrow + (<usize>(q + off) << 2);
+                v128.store(d, f32x4.add(v128.load(d), v128.load(src + (<usize>(q - qa) << 2))));
+              }
+              for (; q < hi; q++) {
+                const d = xrow + (<usize>(q + off) << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>(q - qa) << 2)));
+              }
+            } else {
+              for (let q = qa; q < qb; q++) {
+                const iw = q * V + off;
+                if (iw >= 0 && iw < W) {
+                  const d = xrow + (<usize>iw << 2);
+                  store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>(q - qa) << 2)));
+                }
+              }
+            }
+          }
+          src += <usize>n << 2;
+          j += n;
+        }
+        row += ldb;
+      }
+    }
+  }
+}

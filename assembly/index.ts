@@ -1,0 +1,12 @@
+// The dnnkit WebAssembly kernels (SIMD128). Every export works on raw pointers into the
+// (shared) memory the host imports; the host owns all allocation (see src/backends/wasm).
+
+export { f32_gemm, gemmScratchBytes } from './gemm';
+export { conv2d_forward, conv2d_backward_input, conv2d_backward_filter, conv2d_backward_bias,
+  convScratchBytes } from './conv';
+
+/** First byte the host may use: everything below belongs to the module's static data. */
+export function heapBase(): usize {
+  return (__heap_base + 65535) & ~<usize>65535;
+}
+export { dwconv2d_forward, dwconv2d_backward_input, dwconv2d_backward_filter } from './depthwise';

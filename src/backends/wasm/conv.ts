@@ -1,0 +1,112 @@
+/**
+ * Convolution kernels (forward, data gradient, filter gradient, bias gradient) on the wasm
+ * runtime: operands are copied into the arena, the work is split across threads by images
+ * when there are enough of them, else by output pixels (forward) or input channels
+ * (gradients), so no two threads ever write the same output element.
+ */
+import type { Conv2dParams } from '../../einsum/types.js';
+import type { Runtime } from './runtime.js';
+import { call, splitRange, threadsFor } from './runtime.js';
+
+/** The 16-int parameter block assembly/params.ts reads. */
+function putParams(r: Runtime, p: Conv2dParams): number {
+  return r.arena.put(Int32Array.from([
+    p.N, p.C, p.H, p.W, p.M, p.R, p.S, p.P, p.Q,
+    p.strideH, p.strideW, p.padTop, p.padLeft, p.dilationH, p.dilationW, p.groups,
+  ]));
+}
+
+function macs(p: Conv2dParams): number {
+  return p.N * p.M * p.P * p.Q * (p.C / p.groups) * p.R * p.S;
+}
+
+/** Depthwise: one input channel per group (channel multiplier M/C allowed). */
+export function isDepthwise(p: Conv2dParams): boolean {
+  return p.groups === p.C && p.groups > 1;
+}
+
+/** y [N,M,P,Q] = conv2d(x [N,C,H,W], w [M,C/G,R,S]) + b [M]. */
+export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array {
+  const depthwise = isDepthwise(p);
+  return call((r) => {
+    const pp = putParams(r, p);
+    const xp = r.arena.put(x), wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
+    const ylen = p.N * p.M * p.P * p.Q;
+    const yp = r.arena.alloc(ylen * 4);
+    const T = threadsFor(r, 2 * macs(p));
+    const parts: number[][] = [];
+    if (depthwise) {
+      // Planes (n, c) are independent.
+      for (const [a, z] of splitRange(p.N * p.C, T)) parts.push([pp, xp, wp, bp, yp, a, z, r.arena.alloc(dwScratchBytes(p))]);
+      return { steps: [['dwconv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
+    }
+    const PQ = p.P * p.Q;
+    if (p.N >= T) {
+      for (const [a, z] of splitRange(p.N, T)) parts.push([pp, xp, wp, bp, yp, a, z, 0, PQ, r.arena.alloc(r.scratchBytes)]);
+    } else {
+      for (const [a, z] of splitRange(PQ, T, 8)) parts.push([pp, xp, wp, bp, yp, 0, p.N, a, z, r.arena.alloc(r.scratchBytes)]);
+    }
+    return { steps: [['conv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
+  });
+}
+
+/** dx [N,C,H,W] from dy [N,M,P,Q] and w [M,C/G,R,S]. */
+export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float32Array): Float32Array {
+  const depthwise = isDepthwise(p);
+  return call((r) => {
+    const pp = putParams(r, p);
+    const dyp = r.arena.put(dy), wp = r.arena.put(w);
+    const xlen = p.N * p.C * p.H * p.W;
+    const dxp = r.arena.alloc(xlen * 4);
+    const T = threadsFor(r, 2 * macs(p));
+    const parts: number[][] = [];
+    if (depthwise) {
+      for (const [a, z] of splitRange(p.N * p.C, T)) parts.push([pp, dyp, wp, dxp, a, z, r.arena.alloc(dwScratchBytes(p))]);
+      return { steps: [['dwconv2d_backward_input', parts]], finish: () => r.arena.take(dxp, xlen) };
+    }
+    if (p.N >= T) {
+      for (const [a, z] of splitRange(p.N, T)) parts.push([pp, dyp, wp, dxp, a, z, 0, p.C, r.arena.alloc(r.scratchBytes)]);
+    } else {
+      for (const [a, z] of splitRange(p.C, T)) parts.push([pp, dyp, wp, dxp, 0, p.N, a, z, r.arena.alloc(r.scratchBytes)]);
+    }
+    return { steps: [['conv2d_backward_input', parts]], finish: () => r.arena.take(dxp, xlen) };
+  });
+}
+
+/** dw [M,C/G,R,S] from x [N,C,H,W] and dy [N,M,P,Q], summed over the batch. */
+export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
+  const depthwise = isDepthwise(p);
+  return call((r) => {
+    const pp = putParams(r, p);
+    const xp = r.arena.put(x), dyp = r.arena.put(dy);
+    const wlen = p.M * (p.C / p.groups) * p.R * p.S;
+    const dwp = r.arena.alloc(wlen * 4);
+    const T = threadsFor(r, 2 * macs(p));
+    const parts: number[][] = [];
+    // Each thread owns a range of input channels: the matching filter columns are its alone.
+    if (depthwise) {
+      for (const [a, z] of splitRange(p.C, T)) parts.push([pp, xp, dyp, dwp, a, z, r.arena.alloc(dwScratchBytes(p))]);
+      return { steps: [['dwconv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
+    }
+    for (const [a, z] of splitRange(p.C, T)) parts.push([pp, xp, dyp, dwp, 0, p.N, a, z, 0, r.arena.alloc(r.scratchBytes)]);
+    return { steps: [['conv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
+  });
+}
+
+/** db [M] = sum of dy [N,M,P,Q] over n, p, q. */
+export function conv2dBackwardBias(N: number, M: number, PQ: number, dy: Float32Array): Float32Array {
+  return call((r) => {
+    const dyp = r.arena.put(dy);
+    const dbp = r.arena.alloc(M * 4);
+    const T = threadsFor(r, N * M * PQ);
+    const parts = splitRange(M, T).map(([a, z]) => [dyp, dbp, N, M, PQ, a, z]);
+    return { steps: [['conv2d_backward_bias', parts]], finish: () => r.arena.take(dbp, M) };
+  });
+}
+
+/** Scratch of one depthwise slice: a zero-padded input (or gradient) plane plus slack. */
+function dwScratchBytes(p: Conv2dParams): number {
+  const hp = (p.P - 1) * p.strideH + (p.R - 1) * p.dilationH + 1;
+  const wp = (p.Q - 1) * p.strideW + (p.S - 1) * p.dilationW + 1;
+  return (Math.max(hp, p.H + p.padTop) * (Math.max(wp, p.W + p.padLeft) + 8) + 64) * 4;
+}

@@ -1,0 +1,117 @@
+/**
+ * The wasm runtime: compiled module, shared memory, arena and worker pool, created once on
+ * first use. `call` is the one way kernels run: it copies operands in, runs the kernel slices
+ * on the pool, copies the result out and releases the arena (also when the kernel throws).
+ */
+import { Arena } from './arena.js';
+import { compileKernelModule, createSharedMemory, instantiate, type KernelExports } from './loader.js';
+import { Pool, availableCores } from './pool.js';
+
+/** Kernel exports that may run on worker threads (the pool addresses them by index). */
+export const KERNEL_NAMES = [
+  'f32_gemm', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
+  'dwconv2d_forward', 'dwconv2d_backward_input', 'dwconv2d_backward_filter',
+];
+
+export interface Runtime {
+  readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  readonly arena: Arena;
+  readonly pool: Pool;
+  /** Per-thread scratch bytes of the conv/GEMM kernels. */
+  readonly scratchBytes: number;
+}
+
+let rt: Runtime | null = null;
+let moduleOverride: WebAssembly.Module | null = null;
+let requestedThreads: number | null = null;
+
+/** Time spent copying operands in and results out vs. in whole kernel calls (ms). */
+export const stats = { enabled: false, calls: 0, copyMs: 0, totalMs: 0 };
+
+/** Use an already compiled module (a browser compiles it asynchronously first). */
+export function provideModule(module: WebAssembly.Module): void {
+  moduleOverride = module;
+}
+
+export function runtime(): Runtime {
+  if (rt) return rt;
+  const module = moduleOverride ?? compileKernelModule();
+  if (!module) throw new Error('wasm backend: no kernel module; in a browser call initWasm(url) first');
+  const memory = createSharedMemory();
+  const exports = instantiate(module, memory);
+  const arena = new Arena(memory, exports.heapBase());
+  const pool = new Pool(module, memory, exports, KERNEL_NAMES.filter((n) => typeof exports[n] === 'function'));
+  pool.setThreads(requestedThreads ?? availableCores());
+  rt = { exports, memory, arena, pool, scratchBytes: exports.convScratchBytes() };
+  return rt;
+}
+
+/**
+ * Set the number of threads wasm kernels use (the calling thread included). The default is
+ * the number of cores.
+ * @example setThreads(1)  // single-threaded, e.g. for reproducible timing
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setThreads: n must be a positive integer, got ${n}`);
+  requestedThreads = n;
+  rt?.pool.setThreads(n);
+}
+
+/** The number of threads wasm kernels use now. */
+export function getThreads(): number {
+  return rt ? rt.pool.size : (requestedThreads ?? availableCores());
+}
+
+/** Bytes of wasm memory held (its high-water mark; a wasm memory never shrinks). */
+export function wasmMemoryBytes(): number {
+  return rt ? rt.memory.buffer.byteLength : 0;
+}
+
+/** Monotonic milliseconds. */
+const now = (): number => performance.now();
+
+/**
+ * Run one kernel call: `prepare` allocates and copies operands in through the arena and
+ * returns the slices to run (kernel name + per-thread argument lists) and a `finish` that
+ * copies the result out. Everything allocated is released afterwards.
+ */
+export function call<T>(prepare: (r: Runtime) => { steps: Array<[string, number[][]]>; finish: () => T }): T {
+  const r = runtime();
+  const t0 = stats.enabled ? now() : 0;
+  try {
+    const { steps, finish } = prepare(r);
+    const t1 = stats.enabled ? now() : 0;
+    for (const [name, parts] of steps) r.pool.run(name, parts);
+    const t2 = stats.enabled ? now() : 0;
+    const out = finish();
+    if (stats.enabled) {
+      const t3 = now();
+      stats.calls++;
+      stats.copyMs += (t1 - t0) + (t3 - t2);
+      stats.totalMs += t3 - t0;
+    }
+    return out;
+  } finally {
+    r.arena.reset();
+  }
+}
+
+/** Split [0, total) into at most `parts` contiguous ranges whose starts are multiples of `align`. */
+export function splitRange(total: number, parts: number, align = 1): Array<[number, number]> {
+  const units = Math.ceil(total / align);
+  const n = Math.max(1, Math.min(parts, units));
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) {
+    const a = Math.min(total, Math.floor((units * i) / n) * align);
+    const b = Math.min(total, Math.floor((units * (i + 1)) / n) * align);
+    if (b > a) out.push([a, b]);
+  }
+  if (out.length === 0) out.push([0, total]);
+  return out;
+}
+
+/** Threads worth using for `flops` of work: tiny calls are faster than a wake-up. */
+export function threadsFor(r: Runtime, flops: number): number {
+  return flops < 4e5 ? 1 : r.pool.size;
+}

@@ -1,0 +1,59 @@
+/**
+ * Convolution kernels (forward, data, filter and bias gradients; im2col + GEMM, pointwise and
+ * depthwise paths) against the naive loop nest of the CONV einsum, on awkward shapes: strides
+ * that leave a remainder, asymmetric padding, dilation, groups, channel multipliers, tile tails.
+ */
+import { describe, it } from 'node:test';
+import { assertClose } from '../helpers.js';
+import { conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
+import { setThreads } from '../../src/backends/wasm/runtime.js';
+import { convParams, naiveConv, naiveConvDw, naiveConvDx, randomArray } from './wasm-naive.js';
+
+type Shape = Parameters<typeof convParams>[0];
+
+const shapes: Array<[string, Shape]> = [
+  ['3x3 pad 1', { N: 2, C: 3, H: 7, W: 9, M: 5, R: 3, S: 3, pad: 1 }],
+  ['1x1 pointwise', { N: 3, C: 13, H: 5, W: 5, M: 7, R: 1, S: 1 }],
+  ['1x1 stride 2', { N: 1, C: 4, H: 7, W: 6, M: 9, R: 1, S: 1, stride: 2 }],
+  ['5x3 stride [2,3] pad [2,1]', { N: 2, C: 2, H: 11, W: 10, M: 6, R: 5, S: 3, stride: [2, 3], pad: [2, 1] }],
+  ['dilation 2', { N: 1, C: 3, H: 9, W: 9, M: 4, R: 3, S: 3, pad: 2, dilation: 2 }],
+  ['groups 2', { N: 2, C: 4, H: 6, W: 6, M: 6, R: 3, S: 3, pad: 1, groups: 2 }],
+  ['depthwise 3x3', { N: 2, C: 5, H: 9, W: 11, M: 5, R: 3, S: 3, pad: 1, groups: 5 }],
+  ['depthwise stride 2', { N: 1, C: 3, H: 10, W: 13, M: 3, R: 3, S: 3, stride: 2, pad: 1, groups: 3 }],
+  ['depthwise stride 3 dilation 2', { N: 2, C: 2, H: 12, W: 12, M: 2, R: 3, S: 3, stride: 3, pad: 2, dilation: 2, groups: 2 }],
+  ['depthwise multiplier 2, 5x5', { N: 1, C: 3, H: 8, W: 17, M: 6, R: 5, S: 5, pad: 2, groups: 3 }],
+  ['more filters than a tile', { N: 2, C: 8, H: 14, W: 14, M: 33, R: 3, S: 3, pad: 1 }],
+  ['many channels (K > KC)', { N: 1, C: 40, H: 6, W: 7, M: 7, R: 3, S: 3 }],
+  ['FC as conv (R = H)', { N: 3, C: 6, H: 4, W: 4, M: 10, R: 4, S: 4 }],
+  ['large image (pixel chunks)', { N: 1, C: 3, H: 70, W: 65, M: 8, R: 3, S: 3, pad: 1 }],
+];
+
+describe('wasm conv2d kernels', () => {
+  for (const threads of [1, 2]) {
+    for (const [name, shape] of shapes) {
+      it(`${name}: forward, dx, dw, db (${threads} thread${threads > 1 ? 's' : ''})`, () => {
+        setThreads(threads);
+        const p = convParams(shape);
+        const x = randomArray(p.N * p.C * p.H * p.W, 1), w = randomArray(p.M * (p.C / p.groups) * p.R * p.S, 2);
+        const b = randomArray(p.M, 3), dy = randomArray(p.N * p.M * p.P * p.Q, 4);
+        const K = (p.C / p.groups) * p.R * p.S;
+        const t = 2e-6 * Math.sqrt(K * p.N * p.P * p.Q);
+        assertClose(conv2dForward(p, x, w, b), naiveConv(p, x, w, b), `${name} y`, 1e-5, t);
+        assertClose(conv2dForward(p, x, w, null), naiveConv(p, x, w, null), `${name} y (no bias)`, 1e-5, t);
+        assertClose(conv2dBackwardInput(p, dy, w), naiveConvDx(p, dy, w), `${name} dx`, 1e-5, t);
+        assertClose(conv2dBackwardFilter(p, x, dy), naiveConvDw(p, x, dy), `${name} dw`, 1e-5, t);
+        const db = new Float64Array(p.M);
+        dy.forEach((v, i) => { db[Math.floor(i / (p.P * p.Q)) % p.M]! += v; });
+        assertClose(conv2dBackwardBias(p.N, p.M, p.P * p.Q, dy), db, `${name} db`, 1e-5, t);
+      });
+    }
+  }
+
+  it('gives the same results on 1 and 2 threads (bit for bit)', () => {
+    const p = convParams({ N: 1, C: 16, H: 30, W: 30, M: 24, R: 3, S: 3, pad: 1 });
+    const x = randomArray(p.N * p.C * p.H * p.W, 5), w = randomArray(p.M * p.C * 9, 6), dy = randomArray(p.N * p.M * p.P * p.Q, 7);
+    const run = (t: number) => { setThreads(t); return [conv2dForward(p, x, w, null), conv2dBackwardInput(p, dy, w), conv2dBackwardFilter(p, x, dy)]; };
+    const one = run(1), two = run(2);
+    one.forEach((a, i) => assertClose(two[i]!, a, `threads 1 vs 2, output ${i}`, 0, 0));
+  });
+});
