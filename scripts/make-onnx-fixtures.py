@@ -18,7 +18,8 @@ Full-size torchvision models (--large; ~300 MB) go to test/fixtures/onnx/large/,
 ignores; their inputs and outputs are committed and the test skips them, with a message,
 when the .onnx files are absent.
 
-Each model NAME gives NAME.onnx, NAME.input.npy and NAME.output.npy (float32, C order).
+Each model NAME gives NAME.onnx, NAME.input.npy (or the shared rgb224.input.npy for the 224x224
+models) and NAME.output.npy (float32, C order).
 """
 import argparse
 import os
@@ -144,12 +145,15 @@ def alexnet_small(num_classes=10):
     return m
 
 
-def export(name, model, input_shape, out_dir, opset=13, dynamic_batch=False, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+def export(name, make_model, input_shape, out_dir, opset=13, dynamic_batch=False, seed=0, input_name=None):
+    """Build the model under a fixed seed (so reruns give identical files), export it, save
+    the input (shared by several models when input_name is given) and PyTorch's output."""
     torch.manual_seed(seed)
+    model = make_model()
+    gen = torch.Generator().manual_seed(seed)
     randomize_norm_stats(model, gen)
     model.eval()
-    x = torch.randn(*input_shape, generator=gen)
+    x = torch.randn(*input_shape, generator=torch.Generator().manual_seed(seed + 1))
     with torch.no_grad():
         y = model(x)
     path = os.path.join(out_dir, name + '.onnx')
@@ -158,7 +162,7 @@ def export(name, model, input_shape, out_dir, opset=13, dynamic_batch=False, see
         kwargs['dynamic_axes'] = {'input': {0: 'batch'}, 'output': {0: 'batch'}}
     torch.onnx.export(model, x, path, opset_version=opset, input_names=['input'], output_names=['output'],
                       do_constant_folding=not dynamic_batch, **kwargs)
-    np.save(os.path.join(OUT, name + '.input.npy'), x.numpy().astype(np.float32))
+    np.save(os.path.join(OUT, (input_name or name) + '.input.npy'), x.numpy().astype(np.float32))
     np.save(os.path.join(OUT, name + '.output.npy'), y.numpy().astype(np.float32))
     params = sum(p.numel() for p in model.parameters())
     print(f'{name}: {params} parameters, {os.path.getsize(path)} bytes, output {tuple(y.shape)} '
@@ -172,20 +176,20 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_grad_enabled(False)
 
-    export('encoder_decoder', EncoderDecoder(), (2, 3, 16, 16), OUT, opset=13)
-    export('tiny_cnn_opset11', TinyCnn(), (3, 1, 16, 16), OUT, opset=11, dynamic_batch=True)
-    export('resnet18_small', resnet18_small(), (1, 3, 64, 64), OUT)
-    export('mobilenet_v2_small', torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10), (1, 3, 64, 64), OUT)
-    export('squeezenet1_1_small', squeezenet1_1_small(), (1, 3, 64, 64), OUT)
-    export('alexnet_small', alexnet_small(), (1, 3, 224, 224), OUT)
+    export('encoder_decoder', EncoderDecoder, (2, 3, 16, 16), OUT, opset=13)
+    export('tiny_cnn_opset11', TinyCnn, (3, 1, 16, 16), OUT, opset=11, dynamic_batch=True)
+    export('resnet18_small', resnet18_small, (1, 3, 64, 64), OUT)
+    export('mobilenet_v2_small', lambda: torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10),
+           (1, 3, 64, 64), OUT)
+    export('squeezenet1_1_small', squeezenet1_1_small, (1, 3, 64, 64), OUT)
+    export('alexnet_small', alexnet_small, (1, 3, 224, 224), OUT, input_name='rgb224')
 
     if args.large:
         large = os.path.join(OUT, 'large')
         os.makedirs(large, exist_ok=True)
-        export('resnet18', torchvision.models.resnet18(), (1, 3, 224, 224), large)
-        export('mobilenet_v2', torchvision.models.mobilenet_v2(), (1, 3, 224, 224), large)
-        export('squeezenet1_1', torchvision.models.squeezenet1_1(), (1, 3, 224, 224), large)
-        export('alexnet', torchvision.models.alexnet(), (1, 3, 224, 224), large)
+        # One shared input (rgb224.input.npy) keeps the committed fixtures small.
+        for name in ('resnet18', 'mobilenet_v2', 'squeezenet1_1', 'alexnet'):
+            export(name, getattr(torchvision.models, name), (1, 3, 224, 224), large, input_name='rgb224')
 
 
 if __name__ == '__main__':
