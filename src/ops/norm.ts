@@ -1,0 +1,130 @@
+/**
+ * Batch normalisation (NORM layer) with PyTorch's semantics, for x [N,C], [N,C,L] or
+ * [N,C,H,W]:
+ *
+ *   y = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]
+ *
+ * Training uses the batch statistics (biased variance, as PyTorch normalises) and updates the
+ * running statistics in place: running = (1 - momentum) * running + momentum * batch, with the
+ * unbiased variance (n / (n - 1)) for runningVar, as PyTorch does. Evaluation uses the running
+ * statistics. Gradients for x, weight and bias are written out here (the batch statistics
+ * depend on x, which the classic closed form accounts for).
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { recordOp } from '../autograd/graph.js';
+import { getBackend } from '../backends/registry.js';
+import { checkTensor } from './util.js';
+
+export interface BatchNormOptions {
+  /** Use batch statistics and update the running ones (default false, as torch.nn.functional). */
+  training?: boolean;
+  /** Weight of the new batch statistics in the running average (default 0.1). */
+  momentum?: number;
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+}
+
+function checkChannelVector(t: Tensor | null | undefined, C: number, arg: string): void {
+  if (t === undefined || t === null) return;
+  checkTensor(t, 'batchNorm', arg);
+  if (t.ndim !== 1 || t.shape[0] !== C) {
+    throw new Error(`batchNorm: ${arg} must have shape [${C}] (one per channel), got ${formatShape(t.shape)}`);
+  }
+}
+
+/**
+ * Batch normalisation over the channel dim 1.
+ * @example
+ *   const rm = zeros([16]), rv = ones([16]);
+ *   const y = F.batchNorm(x, rm, rv, gamma, beta, { training: true });  // rm, rv updated
+ */
+export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, runningVar: Tensor | null | undefined,
+                          weight?: Tensor | null, bias?: Tensor | null, options: BatchNormOptions = {}): Tensor {
+  checkTensor(x, 'batchNorm', 'input');
+  if (x.ndim < 2 || x.ndim > 4) {
+    throw new Error(`batchNorm: input must be 2-D [N, C], 3-D [N, C, L] or 4-D [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  }
+  const training = options.training ?? false;
+  const momentum = options.momentum ?? 0.1;
+  const eps = options.eps ?? 1e-5;
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
+    throw new Error(`batchNorm: momentum must be a number in [0, 1], got ${String(momentum)}`);
+  }
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`batchNorm: eps must be a number >= 0, got ${String(eps)}`);
+  const N = x.shape[0]!, C = x.shape[1]!;
+  const L = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  checkChannelVector(runningMean, C, 'runningMean');
+  checkChannelVector(runningVar, C, 'runningVar');
+  checkChannelVector(weight, C, 'weight');
+  checkChannelVector(bias, C, 'bias');
+  if (!training && (!runningMean || !runningVar)) {
+    throw new Error('batchNorm: runningMean and runningVar are required in evaluation mode (training: false)');
+  }
+  const count = N * L;
+  if (training && count <= 1) {
+    throw new Error(`batchNorm: expected more than 1 value per channel when training, got input of shape ${formatShape(x.shape)}`);
+  }
+
+  const backend = getBackend();
+  let mean: Float32Array, variance: Float32Array;
+  if (training) {
+    ({ mean, variance } = backend.channelMoments(x.data, N, C, L));
+    // In-place running-statistics update: state, not part of the graph.
+    if (runningMean) for (let c = 0; c < C; c++) runningMean.data[c] = (1 - momentum) * runningMean.data[c]! + momentum * mean[c]!;
+    if (runningVar) {
+      const unbiased = count / (count - 1);
+      for (let c = 0; c < C; c++) runningVar.data[c] = (1 - momentum) * runningVar.data[c]! + momentum * variance[c]! * unbiased;
+    }
+  } else {
+    // Copies: the gradient must see the statistics used now, even if they change later.
+    mean = Float32Array.from(runningMean!.data);
+    variance = Float32Array.from(runningVar!.data);
+  }
+  const invStd = new Float32Array(C);
+  for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(variance[c]! + eps);
+  const w = weight ? weight.data : new Float32Array(C).fill(1);
+  const b = bias ? bias.data : new Float32Array(C);
+  const out = new Tensor(backend.batchNormApply(x.data, N, C, L, mean, invStd, w, b), x.shape);
+
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return recordOp(out, 'batchNorm', inputs, (g) => {
+    const dy = g.data, xd = x.data;
+    // Per-channel sums of dy and dy * xhat (float64).
+    const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        const base = (n * C + c) * L, m = mean[c]!, is = invStd[c]!;
+        for (let l = 0; l < L; l++) {
+          const d = dy[base + l]!;
+          sumDy[c] += d;
+          sumDyXhat[c] += d * (xd[base + l]! - m) * is;
+        }
+      }
+    }
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      const gx = new Float32Array(x.size);
+      for (let n = 0; n < N; n++) {
+        for (let c = 0; c < C; c++) {
+          const base = (n * C + c) * L, m = mean[c]!, is = invStd[c]!, scale = w[c]! * is;
+          if (training) {
+            // dx = w*invStd * (dy - mean(dy) - xhat * mean(dy * xhat))
+            const mDy = sumDy[c]! / count, mDyX = sumDyXhat[c]! / count;
+            for (let l = 0; l < L; l++) {
+              const xhat = (xd[base + l]! - m) * is;
+              gx[base + l] = scale * (dy[base + l]! - mDy - xhat * mDyX);
+            }
+          } else {
+            for (let l = 0; l < L; l++) gx[base + l] = scale * dy[base + l]!;
+          }
+        }
+      }
+      dx = new Tensor(gx, x.shape);
+    }
+    const grads: Array<Tensor | null> = [dx];
+    if (weight) grads.push(new Tensor(Float32Array.from(sumDyXhat), [C]));
+    if (bias) grads.push(new Tensor(Float32Array.from(sumDy), [C]));
+    return grads;
+  });
+}
