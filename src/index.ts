@@ -11,3 +11,5 @@ export { setBackend, getBackend, listBackends } from './backends/registry.js';
 // Importing the wasm backend registers it (and makes it the default) where it can run.
 export { setThreads, getThreads, initWasm } from './backends/wasm/index.js';
 export * as F from './ops/functional.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
