@@ -122,9 +122,26 @@ MODELS = {
     'mobilenet': (mobilenet, [1, 3, 224, 224]),
 }
 
-# Extra zoo entries defined elsewhere in dnnkit (src/train) are added by extend() below when
-# their PyTorch twin is known; see EXTRA.
-EXTRA = {}
+# The training networks of src/train/default-model.ts, rebuilt in PyTorch from their description.
+def fashion_cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def autoencoder():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(32, 16, 3, padding=1), nn.ReLU(),
+        nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(16, 1, 3, padding=1), nn.Sigmoid())
+
+
+EXTRA = {
+    'fashion-cnn': (fashion_cnn, [1, 1, 28, 28]),
+    'autoencoder': (autoencoder, [1, 1, 28, 28]),
+}
 
 
 def count(model, shape):

@@ -4,6 +4,7 @@
  * and built into an nn Module on demand.
  */
 import type { Arch } from './arch.js';
+import type { Module } from '../nn/module.js';
 import { outputShapeOf } from '../analysis/trace.js';
 
 /** Options every zoo entry understands. */
@@ -27,6 +28,8 @@ export interface ZooEntry {
   readonly numClasses: number;
   /** The architecture for resolved options. */
   arch(options: Required<ZooOptions>): Arch;
+  /** Build the module directly (entries defined as nn code elsewhere); default: build the arch. */
+  create?(options: Required<ZooOptions>): Module;
 }
 
 /**

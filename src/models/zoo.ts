@@ -22,6 +22,7 @@ import { lenet5 } from './lenet5.js';
 import { mobilenet } from './mobilenet.js';
 import { resnet50 } from './resnet50.js';
 import { vgg16 } from './vgg16.js';
+import { autoencoderEntry, fashionCnnEntry } from './training-models.js';
 
 export type { ZooEntry, ZooOptions } from './entry.js';
 
@@ -33,7 +34,7 @@ export function register(entry: ZooEntry): void {
   entries.set(entry.name, entry);
 }
 
-for (const e of [lenet5, alexnet, vgg16, googlenet, resnet50, mobilenet]) register(e);
+for (const e of [lenet5, alexnet, vgg16, googlenet, resnet50, mobilenet, fashionCnnEntry, autoencoderEntry]) register(e);
 
 /** Names of all zoo models, in registration order. */
 export function list(): string[] {
@@ -72,7 +73,13 @@ export function inputShape(name: string, options: ZooOptions = {}): number[] {
 
 /** The weight-free architecture description of a zoo model. */
 export function arch(name: string, options: ZooOptions = {}): Arch {
-  return nameModel(entry(name).arch(resolve(name, options)), name);
+  const resolved = resolve(name, options);
+  try {
+    return nameModel(entry(name).arch(resolved), name);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`zoo: cannot build '${name}' for input ${resolved.inputShape.join('x')}: ${why}`);
+  }
 }
 
 /**
@@ -82,5 +89,6 @@ export function arch(name: string, options: ZooOptions = {}): Arch {
  * @example zoo.create('alexnet', { inputShape: [3, 67, 67], numClasses: 10 })
  */
 export function create(name: string, options: ZooOptions = {}): Module {
-  return nameModel(buildModel(arch(name, options)), name);
+  const e = entry(name);
+  return nameModel(e.create ? e.create(resolve(name, options)) : buildModel(arch(name, options)), name);
 }

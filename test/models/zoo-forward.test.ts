@@ -1,0 +1,50 @@
+/**
+ * Every zoo model builds and runs forward (batch 1, eval mode) to the expected output shape on
+ * whatever backend is current. VGG-16 runs at 32x32 (its FC6 then has 512 inputs): at 224x224
+ * it needs 0.5 GB of weights, too much for a quick test; its full-size shapes are checked
+ * by shape tracing in zoo-counts.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as zoo from '../../src/models/zoo.js';
+import { describeModule } from '../../src/analysis/describe-module.js';
+import { summary } from '../../src/analysis/summary.js';
+import { manualSeed, noGrad, randn } from '../../src/index.js';
+import { assertThrowsWith } from '../helpers.js';
+
+const reduced: Record<string, number[]> = { vgg16: [3, 32, 32] };
+
+for (const name of zoo.list()) {
+  test(`${name} runs forward to the traced output shape`, () => {
+    manualSeed(1);
+    const inputShape = reduced[name] ?? zoo.inputShape(name);
+    const model = zoo.create(name, { inputShape });
+    model.eval();
+    const y = noGrad(() => model.call(randn([1, ...inputShape])));
+    const traced = summary(model, [1, ...inputShape]);
+    assert.deepEqual(y.shape, traced.output);
+    assert.ok(y.data.every(Number.isFinite), `${name}: non-finite output`);
+    if (name !== 'autoencoder') assert.deepEqual(y.shape, [1, zoo.entry(name).numClasses]);
+    // The built module describes back to the same architecture the zoo traces.
+    assert.deepEqual(JSON.parse(JSON.stringify(describeModule(model))), JSON.parse(JSON.stringify(zoo.arch(name, { inputShape }))));
+    // Parameter count of the real module equals the summary's.
+    const params = model.parameters().reduce((a, p) => a + p.data.length, 0);
+    assert.equal(params, traced.totals.parameters, `${name}: parameters`);
+  });
+}
+
+test('zoo options: numClasses and a smaller input resize the classifier', () => {
+  manualSeed(2);
+  const m = zoo.create('alexnet', { inputShape: [3, 67, 67], numClasses: 10 });
+  const y = noGrad(() => m.call(randn([2, 3, 67, 67])));
+  assert.deepEqual(y.shape, [2, 10]);
+  assert.equal(summary(m, [2, 3, 67, 67]).layers.find((l) => l.name === 'fc6')!.C, 256);
+});
+
+test('zoo errors name the model and what was wrong', () => {
+  assertThrowsWith(() => zoo.create('vgg17'), "unknown model 'vgg17'", 'vgg16');
+  assertThrowsWith(() => zoo.create('lenet5', { inputShape: [1, 32] }), 'lenet5', 'inputShape', '[C, H, W]');
+  assertThrowsWith(() => zoo.create('lenet5', { inputShape: [1, 8, 8] }), 'lenet5');
+  assert.ok(zoo.list().includes('fashion-cnn') && zoo.list().includes('autoencoder'));
+  for (const n of zoo.list()) assert.ok(zoo.entry(n).source.length > 10, `${n} cites its source`);
+});
