@@ -174,6 +174,53 @@ export function evaluate(c: CompiledEinsum, operands: Readonly<Record<string, Fl
       };
     }
 
+    // The two innermost levels fused for sums of one or two factors (every layer but max
+    // pooling): no call per innermost loop, and the innermost range narrows incrementally.
+    let pair: ((lo: number, hi: number) => void) | null = null;
+    if (!isMax && L >= 2 && (T === 2 || T === 3)) {
+      const ly = last - 1;
+      const cs = checksAt[last]!;
+      const nc = cs.length;
+      const cx = Float64Array.from(cs, (id) => chkCoef[id]!);
+      const cD = Float64Array.from(cs, (id) => chkD[id]!);
+      const cy = Float64Array.from(cs, (id) => touches[ly]!.find((t) => t.c === id)?.k ?? 0);
+      const cv = new Float64Array(nc);
+      const ty = T === 3 ? st.map((x) => x[ly]!) : [...st.map((x) => x[ly]!), 0];
+      const [oy, ay, by] = ty as [number, number, number];
+      const xExt = ext[last]!;
+      const ones = new Float32Array(1).fill(1);
+      const dB = T === 3 ? d2 : ones;
+      pair = (lo, hi) => {
+        for (let j = 0; j < nc; j++) cv[j] = dv[cs[j]!]! + cy[j]! * lo;
+        let o = off[0]! + oy * lo, a = off[1]! + ay * lo, b = (T === 3 ? off[2]! : 0) + by * lo;
+        for (let y = lo; y < hi; y++, o += oy, a += ay, b += by) {
+          let xlo = 0, xhi = xExt;
+          for (let j = 0; j < nc; j++) {
+            const k = cx[j]!, v = cv[j]!, D = cD[j]!;
+            if (k > 0) {
+              const l0 = Math.ceil(-v / k), h0 = Math.floor((D - 1 - v) / k) + 1;
+              if (l0 > xlo) xlo = l0;
+              if (h0 < xhi) xhi = h0;
+            } else {
+              const l0 = Math.ceil((v - D + 1) / -k), h0 = Math.floor(v / -k) + 1;
+              if (l0 > xlo) xlo = l0;
+              if (h0 < xhi) xhi = h0;
+            }
+            cv[j] = v + cy[j]!;
+          }
+          if (xlo >= xhi) continue;
+          let oo = o + so * xlo, aa = a + s1 * xlo, bb = b + s2 * xlo;
+          if (so === 0) {
+            let sum = 0;
+            for (let x = xlo; x < xhi; x++, aa += s1, bb += s2) sum += d1[aa]! * dB[bb]!;
+            acc[oo] += sum;
+          } else {
+            for (let x = xlo; x < xhi; x++, aa += s1, bb += s2, oo += so) acc[oo] += d1[aa]! * dB[bb]!;
+          }
+        }
+      };
+    }
+
     const run = (l: number): void => {
       let lo = 0, hi = ext[l]!;
       const cs = checksAt[l]!;
@@ -189,6 +236,7 @@ export function evaluate(c: CompiledEinsum, operands: Readonly<Record<string, Fl
       }
       if (lo >= hi) return;
       if (l === last) { inner(lo, hi); return; }
+      if (pair !== null && l === last - 1) { pair(lo, hi); return; }
       const tl = touches[l]!;
       for (let t = 0; t < T; t++) off[t] += st[t]![l]! * lo;
       for (let j = 0; j < tl.length; j++) dv[tl[j]!.c] += tl[j]!.k * lo;
