@@ -1,0 +1,146 @@
+/**
+ * Builds the browser app into web/dist/ for static hosting: one esbuild bundle per page and
+ * per worker, the HTML and CSS, the kernel module (build/dnnkit.wasm, when it has been built)
+ * and the Fashion-MNIST sample. The pages import the library's browser-safe modules directly
+ * from src/, so there is no second implementation of any op.
+ *
+ * Run: `npm run web:build` (or `node --import tsx web/build.ts [--dev]`).
+ */
+import { build, type BuildOptions } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: the nearest folder above this file whose package.json is dnnkit's. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dnnkit') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`web build: no dnnkit package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+/**
+ * The Content-Security-Policy of every page. 'wasm-unsafe-eval' lets WebAssembly compile; it
+ * does not allow JavaScript eval or new Function, which this policy forbids.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** Headers every response carries: cross-origin isolation (SharedArrayBuffer, threads) and the CSP. */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** Page scripts and workers, bundled separately (web/src/<name>.ts -> dist/js/<name>.js). */
+const ENTRY_POINTS = ['conv', 'network', 'train', 'train-worker', 'home'];
+
+export interface WebBuildOptions {
+  /** Output folder; default web/dist. */
+  outdir?: string;
+  /** Minify and drop source maps (the static-hosting build); default true. */
+  minify?: boolean;
+}
+
+export interface WebBuildResult {
+  outdir: string;
+  /** Bytes of each emitted JavaScript file, by path relative to outdir. */
+  bundles: Record<string, number>;
+  /** Whether build/dnnkit.wasm was found and copied (the wasm backend needs it). */
+  wasm: boolean;
+  /** esbuild's warnings, e.g. an import that does not exist (yet) in the library. */
+  warnings: string[];
+}
+
+/**
+ * Build the app.
+ * @example await buildWeb({ outdir: 'web/dist' })
+ */
+export async function buildWeb(options: WebBuildOptions = {}): Promise<WebBuildResult> {
+  const root = repoRoot();
+  const web = join(root, 'web');
+  const outdir = resolve(root, options.outdir ?? join('web', 'dist'));
+  const minify = options.minify ?? true;
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(join(outdir, 'js'), { recursive: true });
+
+  const common: BuildOptions = {
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022', 'chrome110', 'firefox115', 'safari16'],
+    minify,
+    sourcemap: minify ? false : 'linked',
+    logLevel: 'silent',
+    // A node: import in the browser bundle is a bug in a library module: fail the build.
+    external: [],
+    metafile: true,
+  };
+  const entryPoints: Record<string, string> = {};
+  for (const name of ENTRY_POINTS) entryPoints[name] = join(web, 'src', `${name}.ts`);
+  // The wasm backend's thread pool starts `new Worker(new URL('./worker.js', import.meta.url))`
+  // from inside the page bundle, so its worker must sit next to the bundles.
+  entryPoints.worker = join(root, 'src', 'backends', 'wasm', 'worker.ts');
+  const result = await build({ ...common, entryPoints, outdir: join(outdir, 'js'), splitting: false });
+
+  const bundles: Record<string, number> = {};
+  for (const [path, info] of Object.entries(result.metafile!.outputs)) {
+    if (path.endsWith('.js')) bundles[path.slice(path.indexOf('js/'))] = info.bytes;
+  }
+
+  for (const file of readdirSync(web)) {
+    if (file.endsWith('.html')) {
+      // The same policy as a meta tag, for hosts that cannot set headers (frame-ancestors
+      // only works as a header, so it is left out here).
+      const html = readFileSync(join(web, file), 'utf8').replace('%CSP%', CONTENT_SECURITY_POLICY);
+      writeFileSync(join(outdir, file), html);
+    } else if (file.endsWith('.css') || file.endsWith('.svg')) {
+      cpSync(join(web, file), join(outdir, file));
+    }
+  }
+  const wasmPath = join(root, 'build', 'dnnkit.wasm');
+  const wasm = existsSync(wasmPath);
+  if (wasm) cpSync(wasmPath, join(outdir, 'dnnkit.wasm'));
+  const sample = join(root, 'data', 'fashion-mnist-sample');
+  if (existsSync(sample)) cpSync(sample, join(outdir, 'data', 'fashion-mnist-sample'), { recursive: true });
+  // Static hosts that read a _headers file (Netlify, Cloudflare Pages) get the same headers
+  // as `npm run web`; elsewhere the meta CSP in each page still applies.
+  const headerLines = Object.entries(SECURITY_HEADERS).map(([k, v]) => `  ${k}: ${v}`);
+  writeFileSync(join(outdir, '_headers'), `/*\n${headerLines.join('\n')}\n`);
+  const warnings = result.warnings.map((w) => `${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`);
+  return { outdir, bundles, wasm, warnings };
+}
+
+const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  const dev = process.argv.includes('--dev');
+  buildWeb({ minify: !dev }).then((r) => {
+    for (const w of r.warnings) process.stderr.write(`web build: warning: ${w}\n`);
+    const total = Object.values(r.bundles).reduce((a, b) => a + b, 0);
+    process.stdout.write(`web build: ${r.outdir} (${Object.keys(r.bundles).length} bundles, ${(total / 1024).toFixed(0)} KiB)` +
+      `${r.wasm ? '' : '; build/dnnkit.wasm missing, pages fall back to the reference backend'}\n`);
+  }, (err: unknown) => {
+    const errors = (err as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors;
+    const detail = errors?.map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n');
+    process.stderr.write(`web build: ${detail ?? (err instanceof Error ? err.message : String(err))}\n`);
+    process.exitCode = 1;
+  });
+}
