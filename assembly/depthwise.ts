@@ -19,16 +19,109 @@ function padCols(cp: ConvParams): i32 {
   return (cp.Q - 1) * cp.V + (cp.S - 1) * cp.DW + 1 + 8;
 }
 
-/** buf[ih + PH][iw + PW] = plane[ih][iw] inside the window's reach, 0 elsewhere. */
-function padPlane(cp: ConvParams, plane: usize, buf: usize): void {
-  const Hp = padRows(cp), Wp = padCols(cp);
+/**
+ * buf[i + top][j + left] = src[i][j] (src is rows x cols) inside buf's Hp x (Wp - 8) extent,
+ * 0 elsewhere; Wp is buf's row stride in floats, the last 8 of each row are vector slack.
+ */
+function padInto(src: usize, rows: i32, cols: i32, buf: usize, Hp: i32, Wp: i32, top: i32, left: i32): void {
   memory.fill(buf, 0, <usize>(Hp * Wp) << 2);
-  const r0 = max(0, -cp.PH), r1 = min(cp.H, Hp - cp.PH);
-  const w0 = max(0, -cp.PW), w1 = min(cp.W, Wp - 8 - cp.PW);
+  const r0 = max(0, -top), r1 = min(rows, Hp - top);
+  const w0 = max(0, -left), w1 = min(cols, Wp - 8 - left);
   if (w1 <= w0) return;
-  for (let ih = r0; ih < r1; ih++) {
-    memory.copy(buf + (<usize>((ih + cp.PH) * Wp + w0 + cp.PW) << 2),
-      plane + (<usize>(ih * cp.W + w0) << 2), <usize>(w1 - w0) << 2);
+  for (let i = r0; i < r1; i++) {
+    memory.copy(buf + (<usize>((i + top) * Wp + w0 + left) << 2),
+      src + (<usize>(i * cols + w0) << 2), <usize>(w1 - w0) << 2);
+  }
+}
+
+/** buf[ih + PH][iw + PW] = plane[ih][iw] inside the window's reach, 0 elsewhere. */
+// @ts-ignore: decorator
+@inline
+function padPlane(cp: ConvParams, plane: usize, buf: usize): void {
+  padInto(plane, cp.H, cp.W, buf, padRows(cp), padCols(cp), cp.PH, cp.PW);
+}
+
+/**
+ * One output plane of a depthwise correlation over a padded plane (row stride Wp):
+ *   out[p][q] = (accumulate ? out[p][q] : b) + sum_{r,s} wt[r,s] * buf[p*U + r*DH][q*V + s*DW]
+ * with wt[r,s] = w[R-1-r, S-1-s] when `flip` (the data gradient as a correlation).
+ * 3x3 at row stride 1 keeps all nine weights in registers.
+ */
+function dwPlane(buf: usize, Wp: i32, w: usize, flip: bool, out: usize, P: i32, Q: i32,
+                 R: i32, S: i32, U: i32, V: i32, DH: i32, DW: i32, b: f32, accumulate: bool): void {
+  const RS = R * S;
+  if (R == 3 && S == 3 && V == 1) {
+    const i0 = flip ? 8 : 0, i1 = flip ? 7 : 1, i2 = flip ? 6 : 2, i3 = flip ? 5 : 3, i4 = 4;
+    const i5 = flip ? 3 : 5, i6 = flip ? 2 : 6, i7 = flip ? 1 : 7, i8 = flip ? 0 : 8;
+    const w0 = v128.load32_splat(w + (<usize>i0 << 2)), w1 = v128.load32_splat(w + (<usize>i1 << 2));
+    const w2 = v128.load32_splat(w + (<usize>i2 << 2)), w3 = v128.load32_splat(w + (<usize>i3 << 2));
+    const w4 = v128.load32_splat(w + (<usize>i4 << 2)), w5 = v128.load32_splat(w + (<usize>i5 << 2));
+    const w6 = v128.load32_splat(w + (<usize>i6 << 2)), w7 = v128.load32_splat(w + (<usize>i7 << 2));
+    const w8 = v128.load32_splat(w + (<usize>i8 << 2));
+    const bv = f32x4.splat(b);
+    const d1 = <usize>(DW << 2), d2 = <usize>(DW << 3);
+    const rstep = <usize>(DH * Wp) << 2;
+    for (let p = 0; p < P; p++) {
+      const a0 = buf + (<usize>(p * U * Wp) << 2), a1 = a0 + rstep, a2 = a1 + rstep;
+      const orow = out + (<usize>(p * Q) << 2);
+      let q = 0;
+      for (; q + 4 <= Q; q += 4) {
+        const o = <usize>q << 2;
+        let acc = accumulate ? v128.load(orow + o) : bv;
+        acc = f32x4.add(acc, f32x4.mul(w0, v128.load(a0 + o)));
+        acc = f32x4.add(acc, f32x4.mul(w1, v128.load(a0 + o + d1)));
+        acc = f32x4.add(acc, f32x4.mul(w2, v128.load(a0 + o + d2)));
+        acc = f32x4.add(acc, f32x4.mul(w3, v128.load(a1 + o)));
+        acc = f32x4.add(acc, f32x4.mul(w4, v128.load(a1 + o + d1)));
+        acc = f32x4.add(acc, f32x4.mul(w5, v128.load(a1 + o + d2)));
+        acc = f32x4.add(acc, f32x4.mul(w6, v128.load(a2 + o)));
+        acc = f32x4.add(acc, f32x4.mul(w7, v128.load(a2 + o + d1)));
+        acc = f32x4.add(acc, f32x4.mul(w8, v128.load(a2 + o + d2)));
+        v128.store(orow + o, acc);
+      }
+      for (; q < Q; q++) {
+        let acc: f32 = accumulate ? load<f32>(orow + (<usize>q << 2)) : b;
+        for (let r = 0; r < 3; r++) {
+          for (let s = 0; s < 3; s++) {
+            const wi = flip ? RS - 1 - (r * 3 + s) : r * 3 + s;
+            acc += load<f32>(w + (<usize>wi << 2)) * load<f32>(buf + (<usize>((p * U + r * DH) * Wp + q + s * DW) << 2));
+          }
+        }
+        store<f32>(orow + (<usize>q << 2), acc);
+      }
+    }
+    return;
+  }
+  const vec = V == 1 || V == 2;
+  for (let p = 0; p < P; p++) {
+    const row0 = buf + (<usize>(p * U * Wp) << 2);
+    const orow = out + (<usize>(p * Q) << 2);
+    let q = 0;
+    if (vec) {
+      for (; q + 4 <= Q; q += 4) {
+        let acc = accumulate ? v128.load(orow + (<usize>q << 2)) : f32x4.splat(b);
+        for (let r = 0; r < R; r++) {
+          const rb = row0 + (<usize>(r * DH * Wp + q * V) << 2);
+          for (let s = 0; s < S; s++) {
+            const wi = flip ? RS - 1 - (r * S + s) : r * S + s;
+            acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(w + (<usize>wi << 2)),
+              gather4(rb + (<usize>(s * DW) << 2), V)));
+          }
+        }
+        v128.store(orow + (<usize>q << 2), acc);
+      }
+    }
+    for (; q < Q; q++) {
+      let acc: f32 = accumulate ? load<f32>(orow + (<usize>q << 2)) : b;
+      for (let r = 0; r < R; r++) {
+        const rb = row0 + (<usize>(r * DH * Wp + q * V) << 2);
+        for (let s = 0; s < S; s++) {
+          const wi = flip ? RS - 1 - (r * S + s) : r * S + s;
+          acc += load<f32>(w + (<usize>wi << 2)) * load<f32>(rb + (<usize>(s * DW) << 2));
+        }
+      }
+      store<f32>(orow + (<usize>q << 2), acc);
+    }
   }
 }
 
@@ -48,43 +141,14 @@ export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: 
   const Wp = padCols(cp), RS = R * S;
   const HW = <usize>(cp.H * cp.W), PQ = <usize>(P * Q);
   const buf = (scratch + 15) & ~<usize>15;
-  const vec = V == 1 || V == 2;
   for (let t = t0; t < t1; t++) {
     const n = t / C, c = t - n * C;
     padPlane(cp, x + (<usize>t * HW << 2), buf);
     for (let k = 0; k < Mg; k++) {
       const m = c * Mg + k;
-      const wm = w + (<usize>(m * RS) << 2);
-      const out = y + ((<usize>n * cp.M + <usize>m) * PQ << 2);
       const b: f32 = bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
-      for (let p = 0; p < P; p++) {
-        const row0 = buf + (<usize>(p * U * Wp) << 2);
-        const orow = out + (<usize>(p * Q) << 2);
-        let q = 0;
-        if (vec) {
-          for (; q + 4 <= Q; q += 4) {
-            let acc = f32x4.splat(b);
-            for (let r = 0; r < R; r++) {
-              const rb = row0 + (<usize>(r * cp.DH * Wp + q * V) << 2);
-              for (let s = 0; s < S; s++) {
-                acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wm + (<usize>(r * S + s) << 2)),
-                  gather4(rb + (<usize>(s * cp.DW) << 2), V)));
-              }
-            }
-            v128.store(orow + (<usize>q << 2), acc);
-          }
-        }
-        for (; q < Q; q++) {
-          let acc = b;
-          for (let r = 0; r < R; r++) {
-            const rb = row0 + (<usize>(r * cp.DH * Wp + q * V) << 2);
-            for (let s = 0; s < S; s++) {
-              acc += load<f32>(wm + (<usize>(r * S + s) << 2)) * load<f32>(rb + (<usize>(s * cp.DW) << 2));
-            }
-          }
-          store<f32>(orow + (<usize>q << 2), acc);
-        }
-      }
+      dwPlane(buf, Wp, w + (<usize>(m * RS) << 2), false, y + ((<usize>n * cp.M + <usize>m) * PQ << 2),
+        P, Q, R, S, U, V, cp.DH, cp.DW, b, false);
     }
   }
 }
@@ -97,6 +161,22 @@ export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usiz
   const H = cp.H, W = cp.W, Hp = padRows(cp), Wp = padCols(cp), RS = R * S;
   const HW = <usize>(H * W), PQ = <usize>(P * Q);
   const buf = (scratch + 15) & ~<usize>15;
+  // Stride 1: the data gradient is a correlation of the padded dy with the flipped filter
+  // (a gather: one store per output instead of R*S read-modify-writes).
+  const T = cp.DH * (R - 1) - cp.PH, L = cp.DW * (S - 1) - cp.PW;
+  if (U == 1 && V == 1 && T >= 0 && L >= 0) {
+    const Hb = H + (R - 1) * cp.DH, Wb = W + (S - 1) * cp.DW + 8;
+    for (let t = t0; t < t1; t++) {
+      const n = t / C, c = t - n * C;
+      for (let k = 0; k < Mg; k++) {
+        const m = c * Mg + k;
+        padInto(dy + ((<usize>n * cp.M + <usize>m) * PQ << 2), P, Q, buf, Hb, Wb, T, L);
+        dwPlane(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2),
+          H, W, R, S, 1, 1, cp.DH, cp.DW, 0, k > 0);
+      }
+    }
+    return;
+  }
   for (let t = t0; t < t1; t++) {
     const n = t / C, c = t - n * C;
     memory.fill(buf, 0, <usize>(Hp * Wp) << 2);

@@ -108,5 +108,7 @@ export function conv2dBackwardBias(N: number, M: number, PQ: number, dy: Float32
 function dwScratchBytes(p: Conv2dParams): number {
   const hp = (p.P - 1) * p.strideH + (p.R - 1) * p.dilationH + 1;
   const wp = (p.Q - 1) * p.strideW + (p.S - 1) * p.dilationW + 1;
-  return (Math.max(hp, p.H + p.padTop) * (Math.max(wp, p.W + p.padLeft) + 8) + 64) * 4;
+  // The stride-1 data gradient pads dy to (H + (R-1)*DH) x (W + (S-1)*DW) instead.
+  const hb = p.H + (p.R - 1) * p.dilationH, wb = p.W + (p.S - 1) * p.dilationW;
+  return (Math.max(hp, hb, p.H + p.padTop) * (Math.max(wp, wb, p.W + p.padLeft) + 8) + 64) * 4;
 }
