@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 
 /** Subcommand modules, loaded lazily so `dnnkit --help` stays fast. */
 const commands: Array<() => Promise<{ register: Register }>> = [
+  () => import('./commands/summary.js'),
 ];
 
 function version(): string {
