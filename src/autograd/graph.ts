@@ -103,7 +103,8 @@ export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph
       throw new Error(`backward: a gradient can be implied only for a single-element output, got shape [${root.shape.join(',')}]; pass the output gradient explicitly`);
     }
     gradient = onesLike(root);
-  } else if (gradient.size !== root.size) {
+  } else if (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
+    // Same shape, not just the same size: a transposed or flattened gradient is a bug upstream.
     throw new Error(`backward: gradient shape [${gradient.shape.join(',')}] does not match the output shape [${root.shape.join(',')}]`);
   }
   // Gradient rules run with recording off: dnnkit computes first derivatives only, and a
