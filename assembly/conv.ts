@@ -102,12 +102,18 @@ export function conv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
 
 /**
  * dw[m, c, r, s] for input channels c in [c0, c1) (global channel index; each belongs to one
- * group), summed over images [n0, n1). mode 0 overwrites dw's slice, 1 accumulates into it.
+ * group) and filters [m0, m1) of each group, summed over images [n0, n1). mode 0 overwrites
+ * dw's slice, 1 accumulates into it.
  */
 export function conv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
-                                       n0: i32, n1: i32, c0: i32, c1: i32, mode: i32, scratch: usize): void {
+                                       n0: i32, n1: i32, c0: i32, c1: i32, m0: i32, m1: i32,
+                                       mode: i32, scratch: usize): void {
   const cp = paramsAt(pp);
-  const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, RS = cp.R * cp.S, K = Cg * RS;
+  const G = cp.G, Cg = cp.C / G, RS = cp.R * cp.S, K = Cg * RS;
+  // Rows [m0, m1) of each group's filters (all of them unless few channels forced a row split).
+  const Mg = min(m1, cp.M / G) - m0;
+  if (Mg <= 0) return;
+  const mOff = <usize>m0;
   const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
   const col = colBuffer(scratch);
   const pointwise = isPointwise(cp);
@@ -115,14 +121,14 @@ export function conv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize
     const la = max(c0, g * Cg) - g * Cg, lb = min(c1, (g + 1) * Cg) - g * Cg;
     if (la >= lb) continue;
     const rows = (lb - la) * RS;
-    const out = dw + ((<usize>g * Mg * K + <usize>(la * RS)) << 2);
+    const out = dw + (((<usize>g * <usize>(cp.M / G) + mOff) * <usize>K + <usize>(la * RS)) << 2);
     const chunk = chunkFor(rows);
     let m = mode;
     if (n1 <= n0 && m == 0) {
       for (let i = 0; i < Mg; i++) memory.fill(out + (<usize>(i * K) << 2), 0, <usize>rows << 2);
     }
     for (let n = n0; n < n1; n++) {
-      const dyg = dy + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
+      const dyg = dy + ((<usize>n * cp.M + <usize>g * <usize>(cp.M / G) + mOff) * <usize>PQ << 2);
       const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
       if (pointwise) {
         // B[j, c] = x[c, j]: the input slice, transposed by strides.

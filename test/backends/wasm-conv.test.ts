@@ -27,6 +27,7 @@ const shapes: Array<[string, Shape]> = [
   ['depthwise multiplier 2, 5x5', { N: 1, C: 3, H: 8, W: 17, M: 6, R: 5, S: 5, pad: 2, groups: 3 }],
   ['more filters than a tile', { N: 2, C: 8, H: 14, W: 14, M: 33, R: 3, S: 3, pad: 1 }],
   ['many channels (K > KC)', { N: 1, C: 40, H: 6, W: 7, M: 7, R: 3, S: 3 }],
+  ['one input channel (filter rows split)', { N: 3, C: 1, H: 12, W: 12, M: 16, R: 5, S: 5, pad: 2 }],
   ['FC as conv (R = H)', { N: 3, C: 6, H: 4, W: 4, M: 10, R: 4, S: 4 }],
   ['large image (pixel chunks)', { N: 1, C: 3, H: 70, W: 65, M: 8, R: 3, S: 3, pad: 1 }],
 ];

@@ -88,7 +88,14 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
       for (const [a, z] of splitRange(p.C, T)) parts.push([pp, xp, dyp, dwp, a, z, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
     }
-    for (const [a, z] of splitRange(p.C, T)) parts.push([pp, xp, dyp, dwp, 0, p.N, a, z, 0, r.arena.alloc(r.scratchBytes)]);
+    const Mg = p.M / p.groups;
+    if (p.C >= T || Mg < 2 * T) {
+      for (const [a, z] of splitRange(p.C, T)) parts.push([pp, xp, dyp, dwp, 0, p.N, a, z, 0, Mg, 0, r.arena.alloc(r.scratchBytes)]);
+    } else {
+      // Too few input channels (a first layer): split the filters instead; each thread
+      // repeats the cheap im2col but owns its rows of dw.
+      for (const [a, z] of splitRange(Mg, T, 4)) parts.push([pp, xp, dyp, dwp, 0, p.N, 0, p.C, a, z, 0, r.arena.alloc(r.scratchBytes)]);
+    }
     return { steps: [['conv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
   });
 }
