@@ -1,0 +1,89 @@
+/**
+ * LRScheduler: the base of the learning-rate schedules (torch.optim.lr_scheduler semantics).
+ * Constructing one applies the schedule's value for step 0; each step() advances one step
+ * (call it after optimizer.step(), once per epoch or per batch as the schedule intends).
+ * Schedules written in PyTorch's "chainable" form read the group's current lr, so two
+ * schedules can act on one optimizer as in PyTorch.
+ */
+import type { Optimizer, BaseOptions, ParamGroup } from './optimizer.js';
+
+/** What stateDict() returns: plain numbers (JSON-safe). */
+export type SchedulerStateDict = Record<string, number | number[] | boolean | string | null>;
+
+export abstract class LRScheduler {
+  readonly optimizer: Optimizer<BaseOptions>;
+  /** Each group's lr when the schedule started. */
+  baseLrs: number[];
+  /** The index of the current step (0 after construction). */
+  lastEpoch = -1;
+  protected stepCount = 0;
+  protected lastLr: number[] = [];
+
+  constructor(optimizer: Optimizer<BaseOptions>) {
+    if (!optimizer || !Array.isArray(optimizer.paramGroups)) {
+      throw new Error(`${this.constructor.name}: expected an optimizer, got ${optimizer === null ? 'null' : typeof optimizer}`);
+    }
+    this.optimizer = optimizer;
+    this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** Subclasses call this at the end of their constructor: applies step 0, as PyTorch's __init__. */
+  protected initialStep(): void {
+    this.step();
+  }
+
+  /** The learning rates for the current lastEpoch (PyTorch's get_lr). */
+  protected abstract computeLr(): number[];
+
+  /**
+   * Advance one step and set every group's lr.
+   * @example for (...) { opt.step(); } sched.step();
+   */
+  step(): void {
+    this.stepCount++;
+    this.lastEpoch++;
+    const lrs = this.computeLr();
+    this.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i]!; });
+    this.lastLr = lrs.slice();
+  }
+
+  /** The learning rates the last step() set, one per group. */
+  getLastLr(): number[] {
+    return this.lastLr.slice();
+  }
+
+  protected get groups(): Array<ParamGroup<BaseOptions>> {
+    return this.optimizer.paramGroups;
+  }
+
+  /** The schedule's position and settings (resume with loadStateDict). */
+  stateDict(): SchedulerStateDict {
+    return { lastEpoch: this.lastEpoch, stepCount: this.stepCount, baseLrs: this.baseLrs.slice(), lastLr: this.lastLr.slice() };
+  }
+
+  /** Restore a position saved by stateDict() (the optimizer's lrs come from its own state). */
+  loadStateDict(state: SchedulerStateDict): void {
+    const where = `${this.constructor.name}.loadStateDict`;
+    if (!state || typeof state !== 'object') throw new Error(`${where}: expected an object made by stateDict()`);
+    const { lastEpoch, stepCount, baseLrs, lastLr } = state;
+    if (typeof lastEpoch !== 'number' || typeof stepCount !== 'number' || !Array.isArray(baseLrs) || !Array.isArray(lastLr)) {
+      throw new Error(`${where}: missing lastEpoch, stepCount, baseLrs or lastLr`);
+    }
+    if (baseLrs.length !== this.groups.length) {
+      throw new Error(`${where}: saved for ${baseLrs.length} parameter groups, the optimizer has ${this.groups.length}`);
+    }
+    this.lastEpoch = lastEpoch;
+    this.stepCount = stepCount;
+    this.baseLrs = baseLrs.slice();
+    this.lastLr = lastLr.slice();
+  }
+}
+
+/** Python's modulo (the sign of the divisor), which PyTorch's formulas rely on. */
+export function pyMod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+export function checkPositiveInt(where: string, name: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${String(v)}`);
+}
