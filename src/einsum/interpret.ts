@@ -286,26 +286,27 @@ export function evaluate(c: CompiledEinsum, operands: Readonly<Record<string, Fl
 }
 
 /**
- * A loop order that runs fast in this interpreter (the result does not depend on it): the
- * innermost loop should be long and walk memory with small strides, because each innermost
- * loop call costs a fixed overhead. Other indices keep the default order.
+ * A loop order that runs fast in this interpreter (the result does not depend on it, up to
+ * float rounding; the choice is deterministic so reruns are bit-identical). Measured on
+ * conv forward and both gradients: the innermost loop is best a long reduction (the sum stays
+ * in a register, no store per step), else a long index that walks memory with small strides;
+ * the next loop out should be long too, since the two innermost levels run fused.
  */
 export function fastOrder(c: CompiledEinsum): string[] {
   const order = defaultOrder(c);
   if (order.length < 2) return order;
   const refs = [c.ast.output, ...c.ast.operands];
-  const score = (i: string): number => {
-    let contiguous = false;
-    for (const ref of refs) {
-      const shape = c.shapes[ref.name]!;
-      const rs = rowStrides(shape);
-      let s = 0;
-      c.dims[ref.name]!.forEach((d, k) => { s += (d.coefs.get(i) ?? 0) * rs[k]!; });
-      if (s !== 0 && Math.abs(s) <= 4) contiguous = true;
-    }
-    return c.extents[i]! * (contiguous ? 4 : 1);
-  };
-  let best = order[order.length - 1]!;
-  for (const i of order) if (score(i) > score(best)) best = i;
-  return [...order.filter((i) => i !== best), best];
+  const contiguous = (i: string): boolean => refs.some((ref) => {
+    const rs = rowStrides(c.shapes[ref.name]!);
+    let s = 0;
+    c.dims[ref.name]!.forEach((d, k) => { s += (d.coefs.get(i) ?? 0) * rs[k]!; });
+    return s !== 0 && Math.abs(s) <= 4;
+  });
+  const score = (i: string): number => c.extents[i]! * (contiguous(i) ? 2 : 1);
+  const pick = (cands: string[]): string => cands.reduce((b, i) => (score(i) > score(b) ? i : b));
+  const reductions = c.ast.reductionIndices.filter((i) => c.extents[i]! >= 8);
+  const x = reductions.length > 0 ? pick(reductions) : pick(order);
+  const rest = order.filter((i) => i !== x);
+  const y = pick(rest);
+  return [...rest.filter((i) => i !== y), y, x];
 }

@@ -95,12 +95,12 @@ test('property: P = floor((H + 2pad - d(R-1) - 1)/U) + 1, and padding equals exp
   }), { numRuns: 60 });
 });
 
-test('fastOrder keeps every index and puts a long contiguous one innermost', () => {
+test('fastOrder keeps every index, puts a long reduction innermost and a long contiguous index next', () => {
   const e = conv2dEinsum({ N: 2, C: 16, H: 28, W: 28, M: 32, R: 3, S: 3, P: 28, Q: 28, strideH: 1, strideW: 1,
     padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 });
   const order = fastOrder(compile(e.spec, e.shapes, e.constants));
-  assert.equal(order.length, 8);
-  assert.equal(order[order.length - 1], 'q');
+  assert.deepEqual([...order].sort(), ['c', 'g', 'm', 'n', 'p', 'q', 'r', 's']);
+  assert.deepEqual(order.slice(-2), ['q', 'c']);
 });
 
 test('einsum() on plain operands: matrix-vector, dot product, inferred output shapes', () => {
