@@ -13,6 +13,8 @@ type Register = (program: Command) => void;
 /** Subcommand modules, loaded lazily so `dnnkit --help` stays fast. */
 const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/summary.js'),
+  () => import('./commands/loopnest.js'),
+  () => import('./commands/train.js'),
 ];
 
 function version(): string {
