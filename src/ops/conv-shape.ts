@@ -13,6 +13,7 @@
  */
 import { formatShape } from '../tensor/shape.js';
 import type { Conv2dParams, ConvTranspose2dParams, Pool2dParams } from '../einsum/types.js';
+import { convOutputSize } from '../einsum/layers.js';
 
 /** A value for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
@@ -81,8 +82,10 @@ export function outputSize(size: number, kernel: number, stride = 1, padBefore =
                            dilation = 1, ceilMode = false): number {
   const span = size + padBefore + padAfter - dilation * (kernel - 1) - 1;
   if (span < 0) return 0;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= size + padBefore) out--;
+  // The floor rule is the einsum engine's (one formula for ops, einsums and analysis).
+  if (!ceilMode) return convOutputSize(size, kernel, stride, padBefore, padAfter, dilation);
+  let out = Math.ceil(span / stride) + 1;
+  if ((out - 1) * stride >= size + padBefore) out--;
   return out;
 }
 
@@ -290,6 +293,31 @@ export function poolShape(xShape: readonly number[], options: Pool2dShapeOptions
     kind, N, C, H, W, R, S, M: C, P, Q, U: stride[0], strideH: stride[0], strideW: stride[1],
     padTop: ph, padBottom: ph, padLeft: pw, padRight: pw, dilationH: dilation[0], dilationW: dilation[1],
     groups: C, weights: 0, outputPaddingH: 0, outputPaddingW: 0, ceilMode,
+  };
+}
+
+/**
+ * The shape parameters of adaptive average pooling of x [N,C,H,W] (or [C,H,W]) to [P, Q].
+ * Bins are PyTorch's [floor(i*H/P), ceil((i+1)*H/P)); when P divides H this is average
+ * pooling with R = U = H/P. Otherwise bins differ in size: R is the largest bin and U the
+ * floor of H/P (the descriptor is then a bound, for counting, not a uniform window).
+ *
+ * @example adaptivePoolShape([1, 512, 7, 7], 1).R  // 7 (global average pooling)
+ */
+export function adaptivePoolShape(xShape: readonly number[], outputSize: Pair, where = 'adaptiveAvgPool2d'): LayerShape {
+  const [N, C, H, W] = dims4(xShape.length === 3 ? [1, ...xShape] : xShape, where, 'input', '[N, C, H, W] or [C, H, W]');
+  const [P, Q] = pairOf(outputSize, where, 'outputSize', 1);
+  if (H < 1 || W < 1) throw new Error(`${where}: input ${formatShape(xShape)} has an empty spatial size`);
+  const largestBin = (size: number, out: number): number => {
+    let m = 0;
+    for (let i = 0; i < out; i++) m = Math.max(m, Math.ceil(((i + 1) * size) / out) - Math.floor((i * size) / out));
+    return m;
+  };
+  const strideH = Math.max(1, Math.floor(H / P)), strideW = Math.max(1, Math.floor(W / Q));
+  return {
+    kind: 'adaptiveAvgPool2d', N, C, H, W, R: largestBin(H, P), S: largestBin(W, Q), M: C, P, Q,
+    U: strideH, strideH, strideW, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, dilationH: 1, dilationW: 1,
+    groups: C, weights: 0, outputPaddingH: 0, outputPaddingW: 0, ceilMode: false,
   };
 }
 

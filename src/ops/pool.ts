@@ -19,7 +19,7 @@ import { avgPool2dEinsum } from '../einsum/layers.js';
 import { einsumOp } from './einsum-op.js';
 import { mul } from './elementwise.js';
 import { checkTensor } from './util.js';
-import { pairOf, pool2dParams, poolShape, type LayerShape, type Pair, type Pool2dShapeOptions } from './conv-shape.js';
+import { adaptivePoolShape, pool2dParams, poolShape, type LayerShape, type Pair, type Pool2dShapeOptions } from './conv-shape.js';
 
 export interface MaxPool2dOptions extends Pool2dShapeOptions {}
 
@@ -112,9 +112,7 @@ function bins(size: number, out: number): Array<[number, number]> {
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   checkInput(x, 'adaptiveAvgPool2d');
-  const [P, Q] = pairOf(outputSize, 'adaptiveAvgPool2d', 'outputSize', 1);
-  const [H, W] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
-  if (H < 1 || W < 1) throw new Error(`adaptiveAvgPool2d: input ${formatShape(x.shape)} has an empty spatial size`);
+  const { H, W, P, Q } = adaptivePoolShape(x.shape, outputSize, 'adaptiveAvgPool2d');
   const planes = x.size / (H * W);
   const rows = bins(H, P), cols = bins(W, Q);
   const y = new Float32Array(planes * P * Q);
