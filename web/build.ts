@@ -6,7 +6,7 @@
  *
  * Run: `npm run web:build` (or `node --import tsx web/build.ts [--dev]`).
  */
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,24 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/**
+ * Library modules reach Node built-ins only behind a runtime check (a dynamic `import('node:…')`
+ * or process.getBuiltinModule), so those stay out of the bundle and never run in a browser. A
+ * static import of a built-in would break the page: it fails the build, naming the importer.
+ */
+const nodeBuiltinsGuard: Plugin = {
+  name: 'node-builtins-guard',
+  setup(b) {
+    b.onResolve({ filter: /^(node:|fs$|path$|os$|url$|worker_threads$|child_process$)/ }, (args) => {
+      // Packages map built-ins away through their package.json "browser" field; esbuild honours it.
+      if (args.importer.includes('/node_modules/')) return undefined;
+      if (args.kind === 'dynamic-import') return { path: args.path, external: true };
+      return { errors: [{ text: `browser bundle: ${args.importer} imports '${args.path}' statically; `
+        + 'the browser app can only use library modules that reach Node built-ins behind a runtime check' }] };
+    });
+  },
+};
+
 /** Page scripts and workers, bundled separately (web/src/<name>.ts -> dist/js/<name>.js). */
 const ENTRY_POINTS = ['conv', 'network', 'train', 'train-worker', 'home'];
 
@@ -90,9 +108,8 @@ export async function buildWeb(options: WebBuildOptions = {}): Promise<WebBuildR
     minify,
     sourcemap: minify ? false : 'linked',
     logLevel: 'silent',
-    // A node: import in the browser bundle is a bug in a library module: fail the build.
-    external: [],
     metafile: true,
+    plugins: [nodeBuiltinsGuard],
   };
   const entryPoints: Record<string, string> = {};
   for (const name of ENTRY_POINTS) entryPoints[name] = join(web, 'src', `${name}.ts`);
