@@ -24,6 +24,16 @@ export function availableCores(): number {
   return Math.max(1, nav?.hardwareConcurrency ?? 1);
 }
 
+/**
+ * Whether this thread may block in Atomics.wait: Node threads may; in a browser only a worker
+ * may (the page's main thread throws), so there the pool runs everything on the caller.
+ */
+function mayBlock(): boolean {
+  if (nodeModule('node:worker_threads')) return true;
+  const g = globalThis as unknown as { WorkerGlobalScope?: abstract new () => unknown };
+  return typeof g.WorkerGlobalScope === 'function' && globalThis instanceof g.WorkerGlobalScope;
+}
+
 /** Start-up wait for a Node worker to instantiate the module, after which threads are disabled. */
 const START_TIMEOUT_MS = 10000;
 
@@ -34,7 +44,7 @@ export class Pool {
   private readonly workers: Handle[] = [];
   private readonly fnIndex = new Map<string, number>();
   private threads = 1;
-  private broken = false;
+  private broken = !mayBlock();
 
   constructor(private readonly module: WebAssembly.Module, private readonly memory: WebAssembly.Memory,
               private readonly exports: KernelExports, private readonly names: string[]) {

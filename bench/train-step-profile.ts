@@ -1,0 +1,51 @@
+/**
+ * Where a training step of the default Fashion-MNIST CNN spends its time, per backend kernel:
+ * wraps every method of the active backend with a timer, runs a few forward+backward steps.
+ *
+ *   node --import tsx bench/train-step-profile.ts [batch=128] [threads]
+ */
+import { randn, getBackend, F } from '../src/index.js';
+import { setThreads } from '../src/backends/wasm/runtime.js';
+import { fashionCnn } from '../src/train/default-model.js';
+import type { Backend } from '../src/backends/backend.js';
+import type { BoundEinsum } from '../src/einsum/types.js';
+
+const batch = Number(process.argv[2] ?? 128);
+if (process.argv[3]) setThreads(Number(process.argv[3]));
+const backend = getBackend() as unknown as Record<string, unknown>;
+const times = new Map<string, { ms: number; calls: number }>();
+for (const key of Object.keys(backend)) {
+  const f = backend[key];
+  if (typeof f !== 'function') continue;
+  backend[key] = (...args: unknown[]) => {
+    const label = key === 'contract' ? `contract ${(args[0] as BoundEinsum).kind} -> ${String(args[1])}` : key === 'unary' || key === 'unaryGrad' || key === 'binary' ? `${key} ${String(args[0])}` : key;
+    const t0 = performance.now();
+    const out = (f as (...a: unknown[]) => unknown)(...args);
+    const e = times.get(label) ?? { ms: 0, calls: 0 };
+    e.ms += performance.now() - t0; e.calls++;
+    times.set(label, e);
+    return out;
+  };
+}
+
+const model = fashionCnn();
+const x = randn([batch, 1, 28, 28]);
+const targets = Array.from({ length: batch }, (_, i) => i % 10);
+const step = (): void => {
+  const loss = F.crossEntropy(model.forward(x), targets);
+  loss.backward();
+};
+step();
+times.clear();
+const steps = 5;
+const t0 = performance.now();
+for (let i = 0; i < steps; i++) step();
+const total = (performance.now() - t0) / steps;
+console.log(`backend ${(getBackend() as Backend).name}, batch ${batch}: ${total.toFixed(1)} ms per step`);
+const rows = [...times.entries()].sort((a, b) => b[1].ms - a[1].ms);
+let inKernels = 0;
+for (const [k, v] of rows) {
+  inKernels += v.ms;
+  console.log(`${k.padEnd(40)} ${(v.ms / steps).toFixed(2).padStart(8)} ms  ${(100 * v.ms / steps / total).toFixed(1).padStart(5)}%`);
+}
+console.log(`${'outside backend kernels'.padEnd(40)} ${(total - inKernels / steps).toFixed(2).padStart(8)} ms`);
