@@ -69,10 +69,27 @@ conv_cases = [
     ('depthwise multiplier 2', [2, 3, 5, 6], [6, 1, 3, 3], False, {'groups': 3, 'padding': [1, 0]}),
     ('1x1 no bias', [3, 4, 4, 5], [2, 4, 1, 1], False, {}),
     ('valid 5x5', [1, 2, 8, 8], [2, 2, 5, 5], True, {'padding': 'valid', 'stride': 3}),
+    ('strided same (TensorFlow rule)', [1, 2, 7, 8], [3, 2, 3, 4], True, {'padding': 'same', 'stride': 2}),
+    ('strided same with dilation', [2, 1, 9, 6], [2, 1, 2, 3], False, {'padding': 'same', 'stride': [3, 2], 'dilation': [2, 1]}),
 ]
+
+
+def same_pads(size, k, u, d):
+    """'same' padding at any stride: P = ceil(H/U), the odd unit at the bottom/right."""
+    total = max((-(-size // u) - 1) * u + d * (k - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
 cases = []
 for name, xs, ws, bias, o in conv_cases:
     def fn(x, w, b=None, o=o):
+        stride = o.get('stride', 1)
+        if o.get('padding') == 'same' and stride != 1:
+            # PyTorch refuses strided 'same'; pad explicitly by the rule dnnkit documents.
+            u, v = (stride, stride) if isinstance(stride, int) else stride
+            dil = o.get('dilation', 1)
+            dh, dw = (dil, dil) if isinstance(dil, int) else dil
+            top, bottom = same_pads(x.shape[2], w.shape[2], u, dh)
+            left, right = same_pads(x.shape[3], w.shape[3], v, dw)
+            return F.conv2d(F.pad(x, (left, right, top, bottom)), w, b, stride=(u, v), dilation=(dh, dw))
         return F.conv2d(x, w, b, stride=torch_padding(o.get('stride', 1)), padding=torch_padding(o.get('padding', 0)),
                         dilation=torch_padding(o.get('dilation', 1)), groups=o.get('groups', 1))
     cases.append(case(name, fn, {'x': rnd(*xs), 'w': rnd(*ws), 'b': rnd(ws[0]) if bias else None}, o))
