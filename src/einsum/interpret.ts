@@ -82,8 +82,10 @@ export function evaluate(c: CompiledEinsum, operands: Readonly<Record<string, Fl
   const acc = new Float64Array(outSize);
   if (isMax) acc.fill(-Infinity);
 
-  // A loop over nothing still runs once: pad the order with a unit index.
-  const levels = ord.length > 0 ? ord : ['#'];
+  // Indices of extent 1 are always 0: they need no loop (a 1x1 conv would otherwise run its
+  // innermost loops one step long). A loop over nothing still runs once: pad with a unit index.
+  const looped = ord.filter((i) => extents[i] !== 1);
+  const levels = looped.length > 0 ? looped : ['#'];
   const L = levels.length;
   const ext = levels.map((i) => (i === '#' ? 1 : extents[i]!));
   const T = refs.length;
@@ -101,17 +103,18 @@ export function evaluate(c: CompiledEinsum, operands: Readonly<Record<string, Fl
     const rs = rowStrides(shape);
     dims[ref.name]!.forEach((d, k) => {
       base[t] += rs[k]! * d.constant;
-      for (const [i, a] of d.coefs) st[t]![levels.indexOf(i)] += rs[k]! * a;
+      const moving = [...d.coefs].filter(([i]) => levels.includes(i));
+      for (const [i, a] of moving) st[t]![levels.indexOf(i)] += rs[k]! * a;
       // Skip checks that can never fail over the full ranges.
       let lo = d.constant, hi = d.constant;
-      for (const [i, a] of d.coefs) { const v = a * (extents[i]! - 1); if (v > 0) hi += v; else lo += v; }
+      for (const [i, a] of moving) { const v = a * (extents[i]! - 1); if (v > 0) hi += v; else lo += v; }
       if (lo >= 0 && hi < shape[k]!) return;
-      if (d.coefs.size === 0) { empty = true; return; } // a constant index out of bounds: nothing to do
+      if (moving.length === 0) { empty = true; return; } // a fixed index out of bounds: nothing to do
       let level = -1;
-      for (const i of d.coefs.keys()) level = Math.max(level, levels.indexOf(i));
+      for (const [i] of moving) level = Math.max(level, levels.indexOf(i));
       const id = chkLevel.length;
       chkLevel.push(level); chkCoef.push(d.coefs.get(levels[level]!)!); chkD.push(shape[k]!); dv.push(d.constant);
-      for (const [i, a] of d.coefs) { const l = levels.indexOf(i); if (l !== level) touches[l]!.push({ c: id, k: a }); }
+      for (const [i, a] of moving) { const l = levels.indexOf(i); if (l !== level) touches[l]!.push({ c: id, k: a }); }
     });
   });
   const checksAt: number[][] = levels.map(() => []);
