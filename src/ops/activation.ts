@@ -54,14 +54,16 @@ function forEachLine(shape: readonly number[], axis: number, visit: (base: numbe
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) visit(o * len * inner + i, inner, len);
 }
 
-/** Stable log-softmax data: x - max - log(sum(exp(x - max))). */
+/**
+ * Stable log-softmax data: x - max - log(sum(exp(x - max))). A row of only -infinity gives
+ * NaN, as in PyTorch (there is no distribution to normalise).
+ */
 function logSoftmaxData(x: Tensor, axis: number): Float32Array {
   const y = new Float32Array(x.size);
   const d = x.data;
   forEachLine(x.shape, axis, (base, stride, len) => {
     let m = -Infinity;
     for (let k = 0; k < len; k++) m = Math.max(m, d[base + k * stride]!);
-    if (m === -Infinity) m = 0;   // an all -inf row: keep it -inf rather than NaN from -inf - -inf
     let s = 0;
     for (let k = 0; k < len; k++) s += Math.exp(d[base + k * stride]! - m);
     const lse = m + Math.log(s);

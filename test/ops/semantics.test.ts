@@ -59,6 +59,10 @@ forEachBackend(() => {
     const big = leaf([1000, 0, -1000, 999], [1, 4]);
     const s = F.softmax(big);
     assertClose(s.data, [1 / (1 + Math.exp(-1)), 0, 0, Math.exp(-1) / (1 + Math.exp(-1))], 'softmax');
+    // -infinity logits get probability 0; a row of only -infinity has no distribution (NaN, as PyTorch).
+    const masked = F.softmax(new Tensor(Float32Array.of(-Infinity, -Infinity, -Infinity, 0), [2, 2])).data;
+    assert.ok(Number.isNaN(masked[0]) && Number.isNaN(masked[1]));
+    assert.deepEqual(Array.from(masked.subarray(2)), [0, 1]);
     const ls = F.logSoftmax(big);
     assert.ok(ls.data.every(Number.isFinite));
     const ce = F.crossEntropy(big, [2]);
