@@ -14,6 +14,7 @@ type Register = (program: Command) => void;
 const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/summary.js'),
   () => import('./commands/loopnest.js'),
+  () => import('./commands/conv.js'),
   () => import('./commands/eval.js'),
   () => import('./commands/predict.js'),
   () => import('./commands/train.js'),
