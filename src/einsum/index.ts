@@ -24,7 +24,7 @@ export type { EinsumCounts } from './count.js';
 export { countEinsum, countMacs } from './count.js';
 export {
   avgPool2dEinsum, conv2dEinsum, conv2dParamsOf, convOutputSize, convTranspose2dEinsum,
-  convTranspose2dParamsOf, convTransposeOutputSize, displaySpec, linearEinsum, matmulEinsum,
+  convTranspose2dParamsOf, convTransposeOutputSize, displayEinsum, displaySpec, linearEinsum, matmulEinsum,
   maxPool2dEinsum, nearestUpsampleEinsum, pool2dParamsOf, zeroInsertEinsum,
 } from './layers.js';
 export type { BoundEinsum, Conv2dParams, ConvTranspose2dParams, EinsumKind, Pool2dParams } from './types.js';

@@ -312,3 +312,23 @@ export function displaySpec(e: BoundEinsum): string {
   if (ast.bias) rhs = `${ref(ast.bias)} + ${rhs}`;
   return `${ref(ast.output)} = ${rhs}`;
 }
+
+/**
+ * The textbook form as a bound einsum (spec from `displaySpec`, a group axis of extent 1
+ * dropped from the shapes too), for printing loop nests and counting in the notation people
+ * know. Kind 'generic': it is for display, not for fast kernels.
+ *
+ * @example printLoopNest(displayEinsum(alexnetConv1))
+ *   // ... O[n][m][p][q] += I[n][c][4*p+r][4*q+s] * F[m][c][r][s];
+ */
+export function displayEinsum(e: BoundEinsum): BoundEinsum {
+  const ast = parse(e.spec);
+  const dropG = (e.kind === 'conv2d' || e.kind === 'convTranspose2d') && e.shapes['I']?.[1] === 1;
+  const shapes: Record<string, readonly number[]> = {};
+  for (const ref of [ast.output, ...(ast.bias ? [ast.bias] : []), ...ast.operands]) {
+    const shape = e.shapes[ref.name];
+    if (shape) shapes[ref.name] = shape.filter((_, k) => !(dropG && ref.dims[k]!.text === 'g'));
+  }
+  return { kind: 'generic', spec: displaySpec(e), constants: e.constants, shapes };
+}
+

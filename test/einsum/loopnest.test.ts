@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertThrowsWith } from '../helpers.js';
 import { countEinsum, countMacs } from '../../src/einsum/count.js';
-import { avgPool2dEinsum, conv2dEinsum, linearEinsum, maxPool2dEinsum, zeroInsertEinsum } from '../../src/einsum/layers.js';
+import { avgPool2dEinsum, conv2dEinsum, displayEinsum, linearEinsum, maxPool2dEinsum, zeroInsertEinsum } from '../../src/einsum/layers.js';
 import { printLoopNest } from '../../src/einsum/loopnest.js';
 
 const CONV = 'O[n,m,p,q] = B[m] + I[n,c,U*p+r,U*q+s] * F[m,c,r,s]';
@@ -77,4 +77,13 @@ test('MACs are the iteration-space size: AlexNet conv1 is 105,415,200', () => {
     padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1 }));
   assert.equal(mp.macs, 0);
   assert.equal(mp.comparisons, 96 * 27 * 27 * 9);
+});
+
+test('the textbook loop nest of a bound layer via displayEinsum', () => {
+  const d = displayEinsum(alexConv1);
+  assert.equal(d.spec, 'O[n,m,p,q] = B[m] + I[n,c,U*p+r,U*q+s] * F[m,c,r,s]');
+  assert.deepEqual(d.shapes, { O: [1, 96, 55, 55], B: [96], I: [1, 3, 227, 227], F: [96, 3, 11, 11] });
+  const text = printLoopNest(d);
+  assert.ok(text.includes('O[n][m][p][q] += I[n][c][4*p+r][4*q+s] * F[m][c][r][s];'), text);
+  assert.equal(countMacs(d), 105_415_200);
 });
