@@ -68,12 +68,20 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Read `count` little-endian elements of type `t` from raw bytes. */
 function readRaw(raw: Uint8Array, t: number, count: number): ArrayLike<number> {
   // Copy into a fresh, aligned buffer: raw_data is a view into the file at any offset.
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   switch (t) {
     case DataType.FLOAT: {
+      // Fast path on little-endian hosts (all current ones): one aligned copy.
+      if (LITTLE_ENDIAN) {
+        const copy = new Uint8Array(count * 4);
+        copy.set(raw.subarray(0, count * 4));
+        return new Float32Array(copy.buffer);
+      }
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
       return out;

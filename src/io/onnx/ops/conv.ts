@@ -8,7 +8,7 @@ import { Tensor } from '../../../tensor/tensor.js';
 import { conv2d, convTranspose2d } from '../../../ops/conv.js';
 import { add } from '../../../ops/elementwise.js';
 import { reshape } from '../../../ops/shape-ops.js';
-import { Conv2d, ConvTranspose2d } from '../../../nn/conv.js';
+import { LoadedConv2d as Conv2d, LoadedConvTranspose2d as ConvTranspose2d } from './layers.js';
 import { OnnxError } from '../errors.js';
 import { check4d, checkSize, floatIn } from './common.js';
 import { padTensor, pad2d } from './pad.js';

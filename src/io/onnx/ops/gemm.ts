@@ -7,7 +7,7 @@ import { Tensor } from '../../../tensor/tensor.js';
 import { matmul } from '../../../ops/matmul.js';
 import { add, mul } from '../../../ops/elementwise.js';
 import { transpose } from '../../../ops/shape-ops.js';
-import { Linear } from '../../../nn/linear.js';
+import { LoadedLinear as Linear } from './layers.js';
 import { OnnxError } from '../errors.js';
 import { floatIn } from './common.js';
 import type { OpSpec, Prepared } from './types.js';
