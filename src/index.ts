@@ -13,3 +13,4 @@ export { setThreads, getThreads, initWasm } from './backends/wasm/index.js';
 export * as F from './ops/functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export { foldBatchNorm } from './nn/fold-batchnorm.js';

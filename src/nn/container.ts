@@ -3,6 +3,15 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
 /**
+ * The Module-valued own fields in order, duplicates kept: a layer placed twice in a Sequential
+ * runs twice (children() lists it once, as PyTorch's does).
+ */
+function layersOf(m: Module): Module[] {
+  const self = m as unknown as Record<string, unknown>;
+  return Object.keys(m).map((k) => self[k]).filter((v): v is Module => v instanceof Module);
+}
+
+/**
  * A chain of modules; `seq[i]` / `seq.at(i)` reach a layer, `add` appends one. Built from
  * modules (named by position) or from an object of named modules (names kept, in order).
  * @example
@@ -41,12 +50,12 @@ export class Sequential extends Module {
 
   /** Number of layers. */
   get length(): number {
-    return [...this.namedChildren()].length;
+    return layersOf(this).length;
   }
 
   /** The layer at position i; negative counts from the end. */
   at(i: number): Module {
-    const list = [...this.children()];
+    const list = layersOf(this);
     const j = i < 0 ? list.length + i : i;
     const m = list[j];
     if (!Number.isInteger(i) || m === undefined) {
@@ -56,12 +65,12 @@ export class Sequential extends Module {
   }
 
   [Symbol.iterator](): Iterator<Module> {
-    return this.children();
+    return layersOf(this)[Symbol.iterator]();
   }
 
   override forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.children()) y = m.call(y);
+    for (const m of layersOf(this)) y = m.call(y);
     return y;
   }
 }
@@ -86,11 +95,11 @@ export class ModuleList extends Module {
   }
 
   get length(): number {
-    return [...this.namedChildren()].length;
+    return layersOf(this).length;
   }
 
   [Symbol.iterator](): Iterator<Module> {
-    return this.children();
+    return layersOf(this)[Symbol.iterator]();
   }
 
   override forward(): Tensor {

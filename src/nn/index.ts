@@ -16,4 +16,5 @@ export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js'
 export { ReLU, Sigmoid, Tanh, ReLU6, Hardswish, Hardsigmoid, SiLU, LeakyReLU, ELU, Softmax, LogSoftmax } from './activation.js';
 export { Flatten, Upsample, Dropout } from './reshape.js';
 export { Residual, Concat, Add } from './branch.js';
+export { foldBatchNorm } from './fold-batchnorm.js';
 export * as init from './init.js';

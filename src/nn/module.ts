@@ -25,12 +25,16 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+// Symbol keys: invisible to Object.keys, so never mistaken for parameters or children, and
+// (unlike #private fields) copyable by clone().
+const BUFFERS = Symbol('buffers');
+const NON_PERSISTENT = Symbol('nonPersistent');
+
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses and updates batch statistics). */
   training = true;
-  // #private: invisible to Object.keys, so never mistaken for parameters or children.
-  readonly #buffers = new Map<string, Tensor | null>();
-  readonly #nonPersistent = new Set<string>();
+  readonly [BUFFERS] = new Map<string, Tensor | null>();
+  readonly [NON_PERSISTENT] = new Set<string>();
 
   /** The computation. Subclasses narrow the signature, e.g. `forward(x: Tensor): Tensor`. */
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -74,14 +78,14 @@ export abstract class Module {
     if (value !== null && !(value instanceof Tensor)) {
       throw new Error(`registerBuffer: '${name}' must be a Tensor or null, got ${typeof value}`);
     }
-    this.#buffers.set(name, value);
-    if (options.persistent === false) this.#nonPersistent.add(name);
-    else this.#nonPersistent.delete(name);
+    this[BUFFERS].set(name, value);
+    if (options.persistent === false) this[NON_PERSISTENT].add(name);
+    else this[NON_PERSISTENT].delete(name);
   }
 
   /** This module's own buffer `name` (undefined if none was registered). */
   getBuffer(name: string): Tensor | null | undefined {
-    return this.#buffers.get(name);
+    return this[BUFFERS].get(name);
   }
 
   /** This module's own parameters, by field name, in field order. */
@@ -145,7 +149,7 @@ export abstract class Module {
   *namedBuffers(): Generator<[string, Tensor]> {
     const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
-      for (const [name, b] of m.#buffers) {
+      for (const [name, b] of m[BUFFERS]) {
         if (b === null || seen.has(b)) continue;
         seen.add(b);
         yield [prefix ? `${prefix}.${name}` : name, b];
@@ -169,6 +173,15 @@ export abstract class Module {
       m = next;
     }
     return m;
+  }
+
+  /**
+   * A deep copy: the same classes and hyper-parameters with copied parameters and buffers
+   * (sharing inside the model is kept: a module or parameter used twice is copied once).
+   * @example const ema = model.clone();
+   */
+  clone(): this {
+    return deepCopy(this, new Map()) as this;
   }
 
   /** Apply fn to every module (children first, then this one), e.g. for custom init. */
@@ -251,8 +264,8 @@ export abstract class Module {
     for (const [prefix, m] of this.namedModules()) {
       const dotted = (name: string): string => (prefix ? `${prefix}.${name}` : name);
       for (const [name, p] of m.namedOwnParameters()) yield [dotted(name), p];
-      for (const [name, b] of m.#buffers) {
-        if (b !== null && !m.#nonPersistent.has(name)) yield [dotted(name), b];
+      for (const [name, b] of m[BUFFERS]) {
+        if (b !== null && !m[NON_PERSISTENT].has(name)) yield [dotted(name), b];
       }
     }
   }
@@ -278,6 +291,44 @@ export abstract class Module {
     if (lines.length === 1 && !extra.includes('\n') && [...this.namedChildren()].length === 0) return `${head}(${extra})`;
     return `${head}(\n${lines.map((l) => `  ${l}`).join('\n')}\n)`;
   }
+}
+
+function deepCopy(value: unknown, memo: Map<unknown, unknown>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const seen = memo.get(value);
+  if (seen !== undefined) return seen;
+  let out: unknown;
+  if (value instanceof Parameter) {
+    out = new Parameter(Float32Array.from(value.data), value.shape, value.requiresGrad);
+  } else if (value instanceof Tensor) {
+    out = value.clone();
+  } else if (value instanceof Map) {
+    const m = new Map();
+    memo.set(value, m);
+    for (const [k, v] of value) m.set(k, deepCopy(v, memo));
+    return m;
+  } else if (value instanceof Set) {
+    out = new Set(value);
+  } else if (Array.isArray(value)) {
+    const a: unknown[] = [];
+    memo.set(value, a);
+    for (const v of value) a.push(deepCopy(v, memo));
+    return Object.isFrozen(value) ? Object.freeze(a) : a;
+  } else if (value instanceof Module) {
+    const copy = Object.create(Object.getPrototypeOf(value) as object) as Module;
+    memo.set(value, copy);
+    for (const key of Reflect.ownKeys(value)) {
+      const desc = Object.getOwnPropertyDescriptor(value, key)!;
+      if ('value' in desc) desc.value = deepCopy(desc.value, memo);
+      Object.defineProperty(copy, key, desc);
+    }
+    return copy;
+  } else {
+    // Plain option objects and the like: shared (modules treat them as immutable).
+    out = value;
+  }
+  memo.set(value, out);
+  return out;
 }
 
 function indent(text: string): string {
