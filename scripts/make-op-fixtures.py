@@ -266,15 +266,18 @@ cases = []
 for name, n, k, o in [('mean', 5, 7, {}), ('sum', 4, 3, {'reduction': 'sum'}), ('none', 6, 4, {'reduction': 'none'}),
                       ('labelSmoothing 0.1', 5, 6, {'labelSmoothing': 0.1}),
                       ('labelSmoothing none', 3, 5, {'labelSmoothing': 0.2, 'reduction': 'none'}),
-                      ('large logits', 4, 10, {'large': True})]:
-    logits = rnd(n, k, scale=100.0 if o.get('large') else 2.0)
-    o = {kk: v for kk, v in o.items() if kk != 'large'}
-    targets = torch.randint(0, k, (n,))
+                      ('large logits', 4, 10, {'large': True}),
+                      ('spatial [N, K, H, W]', 2, 4, {'spatial': [3, 2]}),
+                      ('spatial none with labelSmoothing', 2, 3, {'spatial': [5], 'reduction': 'none', 'labelSmoothing': 0.1})]:
+    spatial = o.get('spatial', [])
+    logits = rnd(n, k, *spatial, scale=100.0 if o.get('large') else 2.0)
+    o = {kk: v for kk, v in o.items() if kk not in ('large', 'spatial')}
+    targets = torch.randint(0, k, (n, *spatial))
 
     def fn(x, o=o, t=targets):
         return F.cross_entropy(x, t, reduction=o.get('reduction', 'mean'), label_smoothing=o.get('labelSmoothing', 0.0))
     c = case(name, fn, {'x': logits}, o)
-    c['targets'] = targets.tolist()
+    c['targets'] = enc(targets.to(torch.float32))
     cases.append(c)
 for name, shape, o in [('mse mean', [3, 4], {}), ('mse sum', [2, 5], {'reduction': 'sum'}), ('mse none', [4], {'reduction': 'none'})]:
     cases.append(case(name, lambda a, b, o=o: F.mse_loss(a, b, reduction=o.get('reduction', 'mean')),

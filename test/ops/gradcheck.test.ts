@@ -163,6 +163,7 @@ forEachBackend(() => {
   test('losses, dropout, pad', () => {
     check((x) => F.crossEntropy(x, [1, 0, 3]), [leaf([3, 4], 2)]);
     check((x) => F.crossEntropy(x, [2, 2], { reduction: 'none', labelSmoothing: 0.2 }), [leaf([2, 3])]);
+    check((x) => F.crossEntropy(x, [0, 2, 1, 1, 0, 2], { labelSmoothing: 0.1 }), [leaf([2, 3, 3])]);
     check((a, b) => F.mseLoss(a, b), [leaf([2, 3]), leaf([2, 3])]);
     check((a, b) => F.mseLoss(a, b, { reduction: 'none' }), [leaf([4]), leaf([4])]);
     // The same seed on every call: the finite differences must see the same mask.

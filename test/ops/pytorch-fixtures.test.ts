@@ -48,7 +48,7 @@ const families: Record<string, Runner> = {
     assert.ok(f, `no activation named '${c.name}' in the test's table`);
     return f(x!);
   },
-  'loss': ({ x, a, b }, c) => (x ? F.crossEntropy(x, c['targets'] as number[], c.options) : F.mseLoss(a!, b!, c.options as { reduction?: 'mean' })),
+  'loss': ({ x, a, b }, c) => (x ? F.crossEntropy(x, decode(c['targets'] as EncodedTensor), c.options) : F.mseLoss(a!, b!, c.options as { reduction?: 'mean' })),
   'pad': ({ x }, c) => F.pad(x!, c['padding'] as number[], c.options as { value?: number }),
 };
 
