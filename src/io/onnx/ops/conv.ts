@@ -118,8 +118,10 @@ export const ConvTranspose: OpSpec = {
           ? outShapeAttr.slice(-2)
           : [H * win.strides[0], W * win.strides[1]];
         const total = [full(0, H) - target[0]!, full(1, W) - target[1]!];
+        // ONNX Runtime's split (C integer division): the odd unit goes to the end, except
+        // for SAME_LOWER. (The spec text says the reverse for NOTSET; runtimes do this.)
         const lower = win.autoPad === 'SAME_LOWER';
-        const begin = total.map((t) => (lower ? t - Math.floor(t / 2) : Math.floor(t / 2)));
+        const begin = total.map((t) => (lower ? t - Math.trunc(t / 2) : Math.trunc(t / 2)));
         return [begin[0]!, begin[1]!, total[0]! - begin[0]!, total[1]! - begin[1]!];
       }
       return win.autoPad === 'VALID' ? [0, 0, 0, 0] : win.pads;
