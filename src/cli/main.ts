@@ -18,6 +18,7 @@ const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/eval.js'),
   () => import('./commands/predict.js'),
   () => import('./commands/train.js'),
+  () => import('./commands/experiment.js'),
 ];
 
 function version(): string {

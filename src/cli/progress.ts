@@ -52,7 +52,7 @@ export function progressCallbacks(o: ProgressOptions): FitCallbacks & { stop(): 
       if (bar) bar.update(s.batch + 1, { loss: s.loss.toFixed(4), acc: pct(s.accuracy), ips: s.imagesPerSecond.toFixed(0) });
       else if (s.batch + 1 >= nextLog && s.batch + 1 < batches) {
         nextLog += logEvery;
-        write(`${prefix}epoch ${s.epoch + 1}/${o.epochs} batch ${s.batch + 1}/${s.batches}: loss ${s.loss.toFixed(4)} acc ${pct(s.accuracy)} | ${s.imagesPerSecond.toFixed(0)} img/s`);
+        write(`${prefix}epoch ${s.epoch + 1}/${o.epochs} batch ${s.batch + 1}/${s.batches}: loss ${s.loss.toFixed(4)}${s.accuracy === null ? '' : ` acc ${pct(s.accuracy)}`} | ${s.imagesPerSecond.toFixed(0)} img/s`);
       }
     },
     onTestStart() { stop(); },
