@@ -5,6 +5,7 @@
 // take the scalar loop.
 
 import { ConvParams, paramsAt } from './params';
+import { madd } from './gemm';
 
 // @ts-ignore: decorator
 @inline
@@ -68,15 +69,15 @@ function dwPlane(buf: usize, Wp: i32, w: usize, flip: bool, out: usize, P: i32, 
       for (; q + 4 <= Q; q += 4) {
         const o = <usize>q << 2;
         let acc = accumulate ? v128.load(orow + o) : bv;
-        acc = f32x4.add(acc, f32x4.mul(w0, v128.load(a0 + o)));
-        acc = f32x4.add(acc, f32x4.mul(w1, v128.load(a0 + o + d1)));
-        acc = f32x4.add(acc, f32x4.mul(w2, v128.load(a0 + o + d2)));
-        acc = f32x4.add(acc, f32x4.mul(w3, v128.load(a1 + o)));
-        acc = f32x4.add(acc, f32x4.mul(w4, v128.load(a1 + o + d1)));
-        acc = f32x4.add(acc, f32x4.mul(w5, v128.load(a1 + o + d2)));
-        acc = f32x4.add(acc, f32x4.mul(w6, v128.load(a2 + o)));
-        acc = f32x4.add(acc, f32x4.mul(w7, v128.load(a2 + o + d1)));
-        acc = f32x4.add(acc, f32x4.mul(w8, v128.load(a2 + o + d2)));
+        acc = madd(w0, v128.load(a0 + o), acc);
+        acc = madd(w1, v128.load(a0 + o + d1), acc);
+        acc = madd(w2, v128.load(a0 + o + d2), acc);
+        acc = madd(w3, v128.load(a1 + o), acc);
+        acc = madd(w4, v128.load(a1 + o + d1), acc);
+        acc = madd(w5, v128.load(a1 + o + d2), acc);
+        acc = madd(w6, v128.load(a2 + o), acc);
+        acc = madd(w7, v128.load(a2 + o + d1), acc);
+        acc = madd(w8, v128.load(a2 + o + d2), acc);
         v128.store(orow + o, acc);
       }
       for (; q < Q; q++) {

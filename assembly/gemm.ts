@@ -28,6 +28,17 @@ export function gemmScratchBytes(): i32 {
 }
 
 /**
+ * c + a * b. The relaxed-SIMD build (build/dnnkit-relaxed.wasm) uses a fused multiply-add where
+ * the engine has one; the default build multiplies and adds (bit-exact everywhere).
+ */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
  * The 4x8 micro-kernel: acc[4][8] (initialised by mode) += Ap[kc][4] (x) Bp[kc][8], stored to
  * c. `ldc` is in bytes. Ap/Bp are packed panels (see packA/packB).
  */
@@ -57,13 +68,13 @@ function f32_gemm_4x8_wasmsimd(kc: i32, ap: usize, bp: usize, c: usize, ldc: usi
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     ap += 16;
     bp += 32;
   }

@@ -16,10 +16,18 @@ const common = [
   '--importMemory', '--sharedMemory', '--initialMemory', '17', '--maximumMemory', '32768',
 ];
 
-const { error, stderr } = await main([...common, '-o', resolve(root, 'build/dnnkit.wasm')], {});
-if (error) {
-  console.error(stderr.toString());
-  console.error(`build-wasm: asc failed: ${error.message}`);
-  process.exit(1);
+// The default module (SIMD128) and a relaxed-SIMD one (fused multiply-add) that the loader
+// picks where WebAssembly.validate accepts it (browsers; Node 20 only behind a flag).
+const variants = [
+  { out: 'build/dnnkit.wasm', flags: [] },
+  { out: 'build/dnnkit-relaxed.wasm', flags: ['--enable', 'relaxed-simd'] },
+];
+for (const v of variants) {
+  const { error, stderr } = await main([...common, ...v.flags, '-o', resolve(root, v.out)], {});
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`build-wasm: asc failed for ${v.out}: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`build-wasm: wrote ${v.out}`);
 }
-console.log('build-wasm: wrote build/dnnkit.wasm');

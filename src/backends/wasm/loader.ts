@@ -42,27 +42,39 @@ export function unsupportedReason(): string | null {
 export const INITIAL_PAGES = 17;
 export const MAXIMUM_PAGES = 32768;
 
-/** Candidate locations of the built module, relative to this file in src/ or dist/src/. */
-function wasmCandidates(): URL[] {
-  return [
-    new URL('../../../build/dnnkit.wasm', import.meta.url),
-    new URL('../../../../build/dnnkit.wasm', import.meta.url),
-  ];
+/** Candidate locations of a built module, relative to this file in src/ or dist/src/. */
+function wasmCandidates(file: string): URL[] {
+  return [new URL(`../../../build/${file}`, import.meta.url), new URL(`../../../../build/${file}`, import.meta.url)];
 }
 
+/** Which module variant was loaded: 'relaxed' (fused multiply-add) or 'simd'. */
+export let loadedVariant: 'relaxed' | 'simd' | null = null;
+
 /**
- * Compile the kernel module synchronously from the package's build/ folder (Node). Elsewhere
- * (a browser) returns null: the host compiles it asynchronously and calls `initWasm`.
+ * Compile the kernel module synchronously from the package's build/ folder (Node): the
+ * relaxed-SIMD build where this engine validates it (validating the module itself is the
+ * feature test), else the SIMD128 build. DNNKIT_WASM_VARIANT=simd forces the latter.
+ * Elsewhere (a browser) returns null: the host compiles it asynchronously and calls initWasm.
  */
 export function compileKernelModule(): WebAssembly.Module | null {
   const fs = nodeModule<typeof import('node:fs')>('node:fs');
   const url = nodeModule<typeof import('node:url')>('node:url');
   if (!fs || !url) return null;
-  const paths = wasmCandidates().map((u) => url.fileURLToPath(u));
-  for (const path of paths) {
-    if (fs.existsSync(path)) return new WebAssembly.Module(fs.readFileSync(path));
+  const forced = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['DNNKIT_WASM_VARIANT'];
+  const variants: Array<['relaxed' | 'simd', string]> = forced === 'simd' ? [['simd', 'dnnkit.wasm']]
+    : [['relaxed', 'dnnkit-relaxed.wasm'], ['simd', 'dnnkit.wasm']];
+  const looked: string[] = [];
+  for (const [variant, file] of variants) {
+    for (const path of wasmCandidates(file).map((u) => url.fileURLToPath(u))) {
+      looked.push(path);
+      if (!fs.existsSync(path)) continue;
+      const bytes = fs.readFileSync(path);
+      if (!WebAssembly.validate(bytes)) break; // this engine lacks the variant's features
+      loadedVariant = variant;
+      return new WebAssembly.Module(bytes);
+    }
   }
-  throw new Error(`wasm backend: build/dnnkit.wasm not found (looked in ${paths.join(', ')}); run npm run build:wasm`);
+  throw new Error(`wasm backend: build/dnnkit.wasm not found or not valid here (looked in ${looked.join(', ')}); run npm run build:wasm`);
 }
 
 export function createSharedMemory(): WebAssembly.Memory {
