@@ -6,7 +6,7 @@
  *                                 new nn.Flatten(), new nn.Linear(6 * 12 * 12, 10));
  *   net.call(randn([8, 1, 28, 28])).shape  // [8, 10]
  */
-export { Module, type LoadStateDictResult } from './module.js';
+export { Module, type LoadStateDictResult, type ForwardHook, type HookHandle } from './module.js';
 export { Parameter } from './parameter.js';
 export { Sequential, ModuleList } from './container.js';
 export { Conv2d, ConvTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from './conv.js';

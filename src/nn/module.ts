@@ -29,12 +29,24 @@ export interface LoadStateDictResult {
 // (unlike #private fields) copyable by clone().
 const BUFFERS = Symbol('buffers');
 const NON_PERSISTENT = Symbol('nonPersistent');
+const HOOKS = Symbol('forwardHooks');
+
+/** Called after forward with the module, its inputs and its output; may return a replacement output. */
+export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => Tensor | void;
+
+/** What registerForwardHook returns. */
+export interface HookHandle {
+  remove(): void;
+}
+
+let nextHookId = 0;
 
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses and updates batch statistics). */
   training = true;
   readonly [BUFFERS] = new Map<string, Tensor | null>();
   readonly [NON_PERSISTENT] = new Set<string>();
+  readonly [HOOKS] = new Map<number, ForwardHook>();
 
   /** The computation. Subclasses narrow the signature, e.g. `forward(x: Tensor): Tensor`. */
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -44,7 +56,26 @@ export abstract class Module {
    * @example const y = model.call(x);
    */
   call(...inputs: Tensor[]): Tensor {
-    return this.forward(...inputs);
+    let out = this.forward(...inputs);
+    for (const hook of this[HOOKS].values()) {
+      const replaced = hook(this, inputs, out);
+      if (replaced !== undefined) out = replaced;
+    }
+    return out;
+  }
+
+  /**
+   * Run `hook` after every call() of this module (tracing shapes, collecting activations).
+   * @example
+   *   const h = conv.registerForwardHook((m, [x], y) => console.log(x.shape, '->', y.shape));
+   *   model.call(x); h.remove();
+   */
+  registerForwardHook(hook: ForwardHook): HookHandle {
+    if (typeof hook !== 'function') throw new Error(`registerForwardHook: expected a function, got ${typeof hook}`);
+    const id = nextHookId++;
+    const hooks = this[HOOKS];
+    hooks.set(id, hook);
+    return { remove: () => { hooks.delete(id); } };
   }
 
   /**
@@ -217,7 +248,7 @@ export abstract class Module {
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [key, t] of this.stateEntries()) out[key] = t.clone();
+    for (const [key, t] of this.stateEntries()) out[key] = new Tensor(t.data.slice(), t.shape);
     return out;
   }
 
@@ -299,9 +330,9 @@ function deepCopy(value: unknown, memo: Map<unknown, unknown>): unknown {
   if (seen !== undefined) return seen;
   let out: unknown;
   if (value instanceof Parameter) {
-    out = new Parameter(Float32Array.from(value.data), value.shape, value.requiresGrad);
+    out = new Parameter(value.data.slice(), value.shape, value.requiresGrad);
   } else if (value instanceof Tensor) {
-    out = value.clone();
+    out = new Tensor(value.data.slice(), value.shape);
   } else if (value instanceof Map) {
     const m = new Map();
     memo.set(value, m);

@@ -181,7 +181,7 @@ export abstract class Optimizer<H extends BaseOptions = BaseOptions> {
 
 function copyState(s: ParamState): ParamState {
   const out: ParamState = {};
-  for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? v.clone() : v;
+  for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? new Tensor(v.data.slice(), v.shape) : v;
   return out;
 }
 

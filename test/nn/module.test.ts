@@ -184,3 +184,19 @@ test('layers check their hyper-parameters', () => {
   assertThrowsWith(() => new nn.Dropout(1.5), 'Dropout', 'p');
   assertThrowsWith(() => new nn.BatchNorm2d(4, { momentum: 2 }), 'BatchNorm2d', 'momentum');
 });
+
+test('forward hooks see every call with inputs and output, can replace the output, and can be removed', () => {
+  const net = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
+  const seen: string[] = [];
+  const handles = [...net.children()].map((m) => m.registerForwardHook((mod, [x], y) => {
+    seen.push(`${mod.constructor.name} [${x!.shape.join(',')}]->[${y.shape.join(',')}]`);
+  }));
+  net.call(randn([5, 3]));
+  assert.deepEqual(seen, ['Linear [5,3]->[5,4]', 'ReLU [5,4]->[5,4]', 'Linear [5,4]->[5,2]']);
+  for (const h of handles) h.remove();
+  net.call(randn([5, 3]));
+  assert.equal(seen.length, 3);
+  const h = net.registerForwardHook((_m, _i, y) => y.mul(0));
+  assert.ok(net.call(randn([5, 3])).data.every((v) => v === 0));
+  h.remove();
+});
