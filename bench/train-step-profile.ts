@@ -6,7 +6,7 @@
  */
 import { randn, getBackend, F } from '../src/index.js';
 import { setThreads } from '../src/backends/wasm/runtime.js';
-import { fashionCnn } from '../src/train/default-model.js';
+import { autoencoder, fashionCnn } from '../src/train/default-model.js';
 import type { Backend } from '../src/backends/backend.js';
 import type { BoundEinsum } from '../src/einsum/types.js';
 
@@ -28,11 +28,12 @@ for (const key of Object.keys(backend)) {
   };
 }
 
-const model = fashionCnn();
+const model = process.env["MODEL"] === "autoencoder" ? autoencoder() : fashionCnn();
 const x = randn([batch, 1, 28, 28]);
 const targets = Array.from({ length: batch }, (_, i) => i % 10);
 const step = (): void => {
-  const loss = F.crossEntropy(model.forward(x), targets);
+  const out = model.forward(x);
+  const loss = out.shape.length === 4 ? F.mseLoss(out, x) : F.crossEntropy(out, targets);
   loss.backward();
 };
 step();

@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertClose } from '../helpers.js';
-import { conv2dEinsum, convTranspose2dEinsum, convOutputSize, convTransposeOutputSize, linearEinsum, matmulEinsum, avgPool2dEinsum } from '../../src/einsum/layers.js';
+import { conv2dEinsum, convTranspose2dEinsum, convOutputSize, convTransposeOutputSize, linearEinsum, matmulEinsum,
+  avgPool2dEinsum, nearestUpsampleEinsum, zeroInsertEinsum, maxPool2dEinsum } from '../../src/einsum/layers.js';
 import type { BoundEinsum } from '../../src/einsum/types.js';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { wasm } from '../../src/backends/wasm/index.js';
@@ -66,9 +67,24 @@ describe('wasm backend contract vs the reference interpreter', () => {
     });
   }
 
+  it('avgPool2d, nearestUpsample and zeroInsert (direct loops)', () => {
+    const pool = (H: number, W: number, R: number, S: number, U: number, V: number, PH: number, PW: number) =>
+      avgPool2dEinsum({ N: 2, C: 3, H, W, R, S, P: convOutputSize(H, R, U, PH), Q: convOutputSize(W, S, V, PW),
+        strideH: U, strideW: V, padTop: PH, padLeft: PW, dilationH: 1, dilationW: 1 });
+    checkAllTargets(pool(4, 4, 2, 2, 2, 2, 0, 0), 'avgPool 2x2');
+    checkAllTargets(pool(7, 8, 3, 2, 2, 3, 1, 1), 'avgPool 3x2 stride [2,3] pad 1');
+    checkAllTargets(pool(5, 5, 3, 3, 1, 1, 1, 1), 'avgPool 3x3 stride 1 pad 1');
+    checkAllTargets(nearestUpsampleEinsum({ N: 2, C: 3, H: 3, W: 4, U: 2 }), 'nearest x2');
+    checkAllTargets(nearestUpsampleEinsum({ N: 1, C: 2, H: 3, W: 2, U: 3, V: 2 }), 'nearest 3x2');
+    checkAllTargets(zeroInsertEinsum({ N: 2, C: 2, H: 3, W: 4, U: 2 }), 'zero insertion x2');
+    checkAllTargets(zeroInsertEinsum({ N: 1, C: 2, H: 3, W: 4, U: 2, P: 5, Q: 7 }), 'zero insertion cropped');
+    checkAllTargets(zeroInsertEinsum({ N: 1, C: 1, H: 3, W: 3, U: 3, P: 10, Q: 11 }), 'zero insertion padded');
+  });
+
   it('falls back to the reference for kinds it does not accelerate', () => {
-    const e = avgPool2dEinsum({ N: 1, C: 2, H: 4, W: 4, R: 2, S: 2, P: 2, Q: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1 });
-    checkAllTargets(e, 'avgPool2d');
+    const e = maxPool2dEinsum({ N: 1, C: 2, H: 4, W: 4, R: 2, S: 2, P: 2, Q: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1 });
+    const x = randomArray(32, 3);
+    assertClose(wasm.contract(e, 'O', { I: x }), referenceContract(e, 'O', { I: x }), 'max pooling einsum');
   });
 
   it('is registered and is the default backend', () => {

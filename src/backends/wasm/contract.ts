@@ -8,12 +8,14 @@
  *   convTranspose2d  the same kernels with I and O swapped: its forward is a conv data gradient
  *   linear           O = I F^T + B         I: dO F            F: dO^T I            B: sum of dO
  *   matmul           O = A B               A: dO B^T          B: A^T dO
+ *   avgPool2d, nearestUpsample, zeroInsert: direct JavaScript loops (resample.ts)
  */
 import type { BoundEinsum } from '../../einsum/types.js';
 import { conv2dParamsOf, convTranspose2dParamsOf } from '../../einsum/layers.js';
 import { referenceContract } from '../reference/contract.js';
 import { conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from './conv.js';
 import { gemm } from './gemm.js';
+import { avgPool2d, nearestUpsample, zeroInsert } from './resample.js';
 import type { Conv2dParams } from '../../einsum/types.js';
 
 type Operands = Readonly<Record<string, Float32Array>>;
@@ -82,7 +84,7 @@ function matmul(e: BoundEinsum, target: string, ops: Operands): Float32Array | n
 }
 
 const fast: Partial<Record<BoundEinsum['kind'], (e: BoundEinsum, t: string, o: Operands) => Float32Array | null>> = {
-  conv2d, convTranspose2d, linear, matmul,
+  conv2d, convTranspose2d, linear, matmul, avgPool2d, nearestUpsample, zeroInsert,
 };
 
 const logged = new Set<string>();
