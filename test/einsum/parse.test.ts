@@ -1,6 +1,7 @@
 /** The notation parser: good specs give the right AST, bad ones say where and what. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { assertThrowsWith } from '../helpers.js';
 import { parse, resolveDivisor, resolveExpr } from '../../src/einsum/parse.js';
 
@@ -64,4 +65,26 @@ test('parse errors give the column and what was expected', () => {
   assertThrowsWith(() => parse('O[n] = max over r of I[n,r,s]'), "index 's' is reduced but not listed");
   assertThrowsWith(() => parse('O[n] = I[1.5*n]'), 'non-integer');
   assertThrowsWith(() => parse('O[n] = I[U*n]', { V: 2 }), "unknown constant 'U'", 'of I', 'given: V');
+});
+
+test('property: a printed affine expression parses back to its coefficients', () => {
+  const idx = ['p', 'q', 'r', 's'];
+  fc.assert(fc.property(
+    fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 4, maxLength: 4 }),
+    fc.integer({ min: -9, max: 9 }), fc.integer({ min: 1, max: 4 }),
+    (ks, k0, U) => {
+      // Print as a sum of `k*U*idx` / `idx` terms and a trailing constant, with explicit signs.
+      let text = '';
+      ks.forEach((k, i) => {
+        if (k === 0) return;
+        const body = Math.abs(k) === 1 ? `U*${idx[i]}` : `${Math.abs(k)}*U*${idx[i]}`;
+        text += k < 0 ? `-${body}` : text === '' ? body : `+${body}`;
+      });
+      text += k0 < 0 ? `${k0}` : `+${k0}`;
+      if (text.startsWith('+')) text = text.slice(1);
+      const a = parse(`O[p,q] = I[${text}] * F[r,s]`);
+      const e = resolveExpr(a.operands[0]!.dims[0]!, { U }, 'I');
+      assert.equal(e.constant, k0);
+      idx.forEach((i, n) => assert.equal(e.coefs.get(i) ?? 0, ks[n]! * U, `coefficient of ${i} in ${text}`));
+    }), { numRuns: 100 });
 });
