@@ -80,9 +80,8 @@ export function printLoopNest(e: string | BoundEinsum, options: LoopNestOptions 
   const lines: string[] = [];
   const cm = pseudo ? '#' : '//';
   lines.push(`${cm} ${ast.spec}`);
-  if (numeric && Object.keys(constants).length > 0) {
-    lines.push(`${cm} ${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-  }
+  const used = Object.entries(constants).filter(([k]) => ast.symbols.includes(k));
+  if (numeric && used.length > 0) lines.push(`${cm} ${used.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   // Say what out-of-bounds accesses mean, only where they can happen.
   const mayLeave = (r: TensorRef): boolean => r.dims.some((d, k) => {
     if (bareOf(d) !== null) return false;
