@@ -1,7 +1,9 @@
 /**
  * GFLOP/s (2 * MACs / time) of the wasm kernels on the shapes of the "Fast backend" issue, on
  * 1 and 2 threads, with the share of time spent copying operands in and out of wasm memory.
- * Timings are medians of repeated runs (the machine is shared and noisy).
+ * Reported: the best and the median wall-clock rate over repeated runs, and the rate per busy
+ * core (FLOPs / CPU seconds of this process: workers block in Atomics.wait, so idle time is not
+ * counted), which stays meaningful when other processes share the cores.
  *
  *   node --import tsx bench/kernels.ts            # all shapes
  *   node --import tsx bench/kernels.ts gemm 3x3   # only rows whose name contains a filter
@@ -27,10 +29,11 @@ function rand(n: number): Float32Array {
  * Seconds per call over enough repetitions (>= 5 and ~0.6 s): the best (what the kernel can do
  * when the machine is quiet) and the median (what it did), plus the copy share.
  */
-function time(fn: () => unknown): { best: number; median: number; copy: number } {
+function time(fn: () => unknown): { best: number; median: number; copy: number; cpu: number } {
   fn(); // warm-up (worker start, memory growth)
   const times: number[] = [];
   stats.enabled = true; stats.copyMs = 0; stats.totalMs = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   while (times.length < 5 || (performance.now() - t0 < 600 && times.length < 50)) {
     const a = performance.now();
@@ -38,8 +41,10 @@ function time(fn: () => unknown): { best: number; median: number; copy: number }
     times.push(performance.now() - a);
   }
   stats.enabled = false;
+  const cpu = process.cpuUsage(cpu0);
   times.sort((x, y) => x - y);
-  return { best: times[0]! / 1000, median: times[times.length >> 1]! / 1000, copy: stats.copyMs / stats.totalMs };
+  return { best: times[0]! / 1000, median: times[times.length >> 1]! / 1000, copy: stats.copyMs / stats.totalMs,
+    cpu: (cpu.user + cpu.system) / 1e6 / times.length };
 }
 
 interface Case { name: string; flops: number; run: () => unknown }
@@ -68,12 +73,12 @@ const cases: Case[] = [
 
 const filters = process.argv.slice(2);
 const chosen = cases.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
-console.log(`${'case'.padEnd(40)}threads  GFLOP/s best  median   ms best  copy%`);
+console.log(`${'case'.padEnd(40)}threads  GFLOP/s best  median  per-core   ms best  copy%`);
 for (const c of chosen) {
   for (const t of [1, 2]) {
     setThreads(t);
-    const { best, median, copy } = time(c.run);
+    const { best, median, copy, cpu } = time(c.run);
     const g = (sec: number): string => (c.flops / sec / 1e9).toFixed(1);
-    console.log(`${c.name.padEnd(40)}${String(t).padStart(7)}  ${g(best).padStart(12)}  ${g(median).padStart(6)}  ${(best * 1e3).toFixed(2).padStart(8)}  ${(copy * 100).toFixed(0).padStart(5)}`);
+    console.log(`${c.name.padEnd(40)}${String(t).padStart(7)}  ${g(best).padStart(12)}  ${g(median).padStart(6)}  ${g(cpu).padStart(8)}  ${(best * 1e3).toFixed(2).padStart(8)}  ${(copy * 100).toFixed(0).padStart(5)}`);
   }
 }
