@@ -63,8 +63,8 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
       }
       const coupled = !this.decoupled && g.weightDecay !== 0;
       for (let i = 0; i < w.length; i++) {
-        const gi = coupled ? f32(grad[i]! + f32(wd * w[i]!)) : grad[i]!;
-        m[i] = f32(m[i]! * b1) + f32(a1 * gi);
+        const gi = coupled ? f32(grad[i]! + wd * w[i]!) : grad[i]!;
+        m[i] = f32(m[i]! * b1) + a1 * gi;
         v[i] = f32(v[i]! * b2) + f32(f32(a2 * gi) * gi);
       }
       const bc1 = 1 - beta1 ** step, bc2 = 1 - beta2 ** step;

@@ -46,7 +46,7 @@ export class SGD extends Optimizer<SGDHyper> {
       let d: Float32Array = grad;
       if (g.weightDecay !== 0) {
         d = new Float32Array(w.length);
-        for (let i = 0; i < w.length; i++) d[i] = grad[i]! + f32(wd * w[i]!);
+        for (let i = 0; i < w.length; i++) d[i] = grad[i]! + wd * w[i]!;
       }
       if (g.momentum !== 0) {
         const state = this.stateOf(p);
@@ -57,17 +57,17 @@ export class SGD extends Optimizer<SGDHyper> {
           state.momentumBuffer = buf;
         } else {
           const b = buf.data;
-          for (let i = 0; i < b.length; i++) b[i] = f32(b[i]! * mom) + f32(damp * d[i]!);
+          for (let i = 0; i < b.length; i++) b[i] = f32(b[i]! * mom) + damp * d[i]!;
         }
         if (g.nesterov) {
           const n = new Float32Array(w.length);
-          for (let i = 0; i < w.length; i++) n[i] = d[i]! + f32(mom * buf.data[i]!);
+          for (let i = 0; i < w.length; i++) n[i] = d[i]! + mom * buf.data[i]!;
           d = n;
         } else {
           d = buf.data;
         }
       }
-      for (let i = 0; i < w.length; i++) w[i] = w[i]! + f32(lr * d[i]!);
+      for (let i = 0; i < w.length; i++) w[i] = w[i]! + lr * d[i]!;
     }
   }
 }
