@@ -14,3 +14,5 @@ export * as F from './ops/functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { foldBatchNorm } from './nn/fold-batchnorm.js';
+export { summary, type Summary, type LayerSummary } from './analysis/summary.js';
+export * as zoo from './models/zoo.js';
