@@ -111,10 +111,11 @@ export function decodeOnnx(bytes: Uint8Array, source = 'ONNX bytes', options: On
   const nodes: OnnxNode[] = graph.node.map((n, index) => {
     const base = { index, name: n.name, opType: n.opType };
     const label = `${source}: ${nodeLabel(base)}`;
+    const where = n.name ? `node '${n.name}'` : `node #${index}`;
     if (n.domain && n.domain !== 'ai.onnx') {
-      unsupported.push(`${n.domain}.${n.opType} (${nodeLabel(base)})`);
-    } else if (!(n.opType in OPERATORS) || !Object.prototype.hasOwnProperty.call(OPERATORS, n.opType)) {
-      unsupported.push(`${n.opType || '(empty op_type)'} (${nodeLabel(base)})`);
+      unsupported.push(`${n.domain}.${n.opType} (${where})`);
+    } else if (!Object.prototype.hasOwnProperty.call(OPERATORS, n.opType)) {
+      unsupported.push(`${n.opType || '(empty op_type)'} (${where})`);
     }
     return { ...base, inputs: [...n.input], outputs: [...n.output], attrs: new Attributes(n.attribute, label), opset, label };
   });
