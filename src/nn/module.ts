@@ -223,6 +223,15 @@ export abstract class Module {
   }
 
   /**
+   * Turn gradients of every parameter on or off (freeze a backbone for fine-tuning).
+   * @example model.features.setRequiresGrad(false)
+   */
+  setRequiresGrad(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /**
    * Set training mode on this module and all below it.
    * @example model.train(); ... model.eval();
    */
@@ -264,7 +273,9 @@ export abstract class Module {
       throw new Error(`loadStateDict: expected an object of tensors by name, got ${dict === null ? 'null' : typeof dict}`);
     }
     const own = new Map(this.stateEntries());
-    const missingKeys = [...own.keys()].filter((k) => !(k in dict));
+    // Checkpoints from before PyTorch 0.4.1 (some torchvision weights) and ONNX files have no
+    // num_batches_tracked; PyTorch's BatchNorm accepts that, and so do we (the count is kept).
+    const missingKeys = [...own.keys()].filter((k) => !(k in dict) && !k.endsWith('num_batches_tracked'));
     const unexpectedKeys = Object.keys(dict).filter((k) => !own.has(k));
     const problems: string[] = [];
     for (const [key, target] of own) {

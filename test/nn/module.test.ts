@@ -200,3 +200,30 @@ test('forward hooks see every call with inputs and output, can replace the outpu
   assert.ok(net.call(randn([5, 3])).data.every((v) => v === 0));
   h.remove();
 });
+
+test('loadStateDict accepts checkpoints without num_batches_tracked (old PyTorch, ONNX), as PyTorch does', () => {
+  const net = smallCnn();
+  const state = net.stateDict();
+  delete state['1.num_batches_tracked'];
+  assert.deepEqual(net.loadStateDict(state), { missingKeys: [], unexpectedKeys: [] });
+});
+
+test('setRequiresGrad freezes and unfreezes parameters; frozen ones get no gradient', () => {
+  const net = new nn.Sequential(new nn.Linear(3, 4), new nn.Linear(4, 1));
+  (net[0] as nn.Linear).setRequiresGrad(false);
+  net.call(randn([2, 3])).sum().backward();
+  assert.equal((net[0] as nn.Linear).weight.grad, null);
+  assert.ok((net[1] as nn.Linear).weight.grad);
+  assert.equal(net.parameters().length, 4, 'frozen parameters are still parameters');
+  net.setRequiresGrad(true);
+  assert.ok(net.parameters().every((p) => p.requiresGrad));
+});
+
+test('ModuleList registers its modules as children', () => {
+  const list = new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 3)]);
+  list.append(new nn.ReLU());
+  assert.equal(list.length, 3);
+  assert.ok(list[1] instanceof nn.Linear);
+  assert.deepEqual(Object.keys(list.stateDict()), ['0.weight', '0.bias', '1.weight', '1.bias']);
+  assertThrowsWith(() => list.call(randn([1, 2])), 'ModuleList', 'no forward');
+});
