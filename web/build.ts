@@ -53,17 +53,43 @@ export const SECURITY_HEADERS: Record<string, string> = {
 /**
  * Library modules reach Node built-ins only behind a runtime check (a dynamic `import('node:…')`
  * or process.getBuiltinModule), so those stay out of the bundle and never run in a browser. A
- * static import of a built-in would break the page: it fails the build, naming the importer.
+ * static import of a built-in would break the page: it fails the build, naming the importer —
+ * except in the few modules listed in BROWSER_STUBS, whose browser-safe parts the app uses
+ * (the IDX parser, the dataset constants) while their file-reading parts get stubs that throw.
+ * Each entry is a request to the module's owner to split the file I/O into its own module.
  */
+const BROWSER_STUBS: Record<string, Record<string, string[]>> = {
+  'src/data/idx.ts': { 'node:zlib': ['gunzipSync', 'gzipSync'], 'node:fs': ['readFileSync', 'writeFileSync'] },
+  'src/data/fashion-mnist.ts': {
+    'node:fs': ['existsSync', 'statSync'], 'node:path': ['join', 'resolve'], 'node:url': ['fileURLToPath'],
+  },
+};
+
+function stubsFor(importer: string, path: string): string[] | undefined {
+  const rel = importer.replace(/\\/g, '/');
+  for (const [file, modules] of Object.entries(BROWSER_STUBS)) {
+    if (rel.endsWith(`/${file}`)) return modules[path];
+  }
+  return undefined;
+}
+
 const nodeBuiltinsGuard: Plugin = {
   name: 'node-builtins-guard',
   setup(b) {
-    b.onResolve({ filter: /^(node:|fs$|path$|os$|url$|worker_threads$|child_process$)/ }, (args) => {
+    b.onResolve({ filter: /^(node:|fs$|path$|os$|url$|zlib$|worker_threads$|child_process$)/ }, (args) => {
       // Packages map built-ins away through their package.json "browser" field; esbuild honours it.
       if (args.importer.includes('/node_modules/')) return undefined;
       if (args.kind === 'dynamic-import') return { path: args.path, external: true };
+      const names = stubsFor(args.importer, args.path);
+      if (names) return { path: `${args.path}|${names.join(',')}`, namespace: 'browser-stub' };
       return { errors: [{ text: `browser bundle: ${args.importer} imports '${args.path}' statically; `
         + 'the browser app can only use library modules that reach Node built-ins behind a runtime check' }] };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'browser-stub' }, (args) => {
+      const [builtin, list] = args.path.split('|') as [string, string];
+      const body = list.split(',').map((name) =>
+        `export function ${name}() { throw new Error('${builtin} ${name}() is not available in the browser'); }`).join('\n');
+      return { contents: body, loader: 'js' };
     });
   },
 };
@@ -106,6 +132,9 @@ export async function buildWeb(options: WebBuildOptions = {}): Promise<WebBuildR
     platform: 'browser',
     target: ['es2022', 'chrome110', 'firefox115', 'safari16'],
     minify,
+    // Library errors name classes via constructor.name (e.g. an optimizer's messages), and the
+    // training page labels layers with it: keep names through minification.
+    keepNames: true,
     sourcemap: minify ? false : 'linked',
     logLevel: 'silent',
     metafile: true,
