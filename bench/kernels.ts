@@ -29,10 +29,10 @@ function rand(n: number): Float32Array {
  * Seconds per call over enough repetitions (>= 5 and ~0.6 s): the best (what the kernel can do
  * when the machine is quiet) and the median (what it did), plus the copy share.
  */
-function time(fn: () => unknown): { best: number; median: number; copy: number; cpu: number } {
+function time(fn: () => unknown): { best: number; median: number; copy: number; copyIn: number; cpu: number } {
   fn(); // warm-up (worker start, memory growth)
   const times: number[] = [];
-  stats.enabled = true; stats.copyMs = 0; stats.totalMs = 0;
+  stats.enabled = true; stats.copyMs = 0; stats.copyInMs = 0; stats.copyOutMs = 0; stats.totalMs = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   while (times.length < 5 || (performance.now() - t0 < 600 && times.length < 50)) {
@@ -44,6 +44,7 @@ function time(fn: () => unknown): { best: number; median: number; copy: number; 
   const cpu = process.cpuUsage(cpu0);
   times.sort((x, y) => x - y);
   return { best: times[0]! / 1000, median: times[times.length >> 1]! / 1000, copy: stats.copyMs / stats.totalMs,
+    copyIn: stats.copyInMs / stats.totalMs,
     cpu: (cpu.user + cpu.system) / 1e6 / times.length };
 }
 
@@ -73,12 +74,12 @@ const cases: Case[] = [
 
 const filters = process.argv.slice(2);
 const chosen = cases.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
-console.log(`${'case'.padEnd(40)}threads  GFLOP/s best  median  per-core   ms best  copy%`);
+console.log(`${'case'.padEnd(40)}threads  GFLOP/s best  median  per-core   ms best  copy% (in)`);
 for (const c of chosen) {
   for (const t of [1, 2]) {
     setThreads(t);
-    const { best, median, copy, cpu } = time(c.run);
+    const { best, median, copy, copyIn, cpu } = time(c.run);
     const g = (sec: number): string => (c.flops / sec / 1e9).toFixed(1);
-    console.log(`${c.name.padEnd(40)}${String(t).padStart(7)}  ${g(best).padStart(12)}  ${g(median).padStart(6)}  ${g(cpu).padStart(8)}  ${(best * 1e3).toFixed(2).padStart(8)}  ${(copy * 100).toFixed(0).padStart(5)}`);
+    console.log(`${c.name.padEnd(40)}${String(t).padStart(7)}  ${g(best).padStart(12)}  ${g(median).padStart(6)}  ${g(cpu).padStart(8)}  ${(best * 1e3).toFixed(2).padStart(8)}  ${(copy * 100).toFixed(0).padStart(5)} (${(copyIn * 100).toFixed(0)})`);
   }
 }

@@ -26,8 +26,11 @@ let rt: Runtime | null = null;
 let moduleOverride: WebAssembly.Module | null = null;
 let requestedThreads: number | null = null;
 
-/** Time spent copying operands in and results out vs. in whole kernel calls (ms). */
-export const stats = { enabled: false, calls: 0, copyMs: 0, totalMs: 0 };
+/**
+ * Time spent copying operands in (copyInMs) and results out (copyOutMs: allocating the fresh
+ * result array and filling it) vs. whole kernel calls (ms); copyMs is their sum.
+ */
+export const stats = { enabled: false, calls: 0, copyMs: 0, copyInMs: 0, copyOutMs: 0, totalMs: 0 };
 
 /** Use an already compiled module (a browser compiles it asynchronously first). */
 export function provideModule(module: WebAssembly.Module): void {
@@ -88,6 +91,8 @@ export function call<T>(prepare: (r: Runtime) => { steps: Array<[string, number[
     if (stats.enabled) {
       const t3 = now();
       stats.calls++;
+      stats.copyInMs += t1 - t0;
+      stats.copyOutMs += t3 - t2;
       stats.copyMs += (t1 - t0) + (t3 - t2);
       stats.totalMs += t3 - t0;
     }
