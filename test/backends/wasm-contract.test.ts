@@ -87,6 +87,23 @@ describe('wasm backend contract vs the reference interpreter', () => {
     assertClose(wasm.contract(e, 'O', { I: x }), referenceContract(e, 'O', { I: x }), 'max pooling einsum');
   });
 
+  it('logs a fallback once per kind and target when DNNKIT_DEBUG is set', () => {
+    const e = maxPool2dEinsum({ N: 1, C: 1, H: 3, W: 3, R: 3, S: 3, P: 1, Q: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1 });
+    const lines: string[] = [];
+    const error = console.error;
+    const before = process.env['DNNKIT_DEBUG'];
+    process.env['DNNKIT_DEBUG'] = '1';
+    console.error = (...a: unknown[]) => { lines.push(a.join(' ')); };
+    try {
+      for (let i = 0; i < 3; i++) wasm.contract(e, 'O', { I: randomArray(9, i) });
+    } finally {
+      console.error = error;
+      if (before === undefined) delete process.env['DNNKIT_DEBUG']; else process.env['DNNKIT_DEBUG'] = before;
+    }
+    assert.equal(lines.length, 1, `expected one notice, got ${JSON.stringify(lines)}`);
+    assert.match(lines[0]!, /no kernel for generic target 'O'.*reference/);
+  });
+
   it('is registered and is the default backend', () => {
     assert.ok(listBackends().includes('wasm'));
     assert.equal(getBackend().name, 'wasm');

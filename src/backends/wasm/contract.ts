@@ -97,7 +97,15 @@ function debugEnabled(): boolean {
 /** Evaluate `e` (or its gradient w.r.t. `target`) with a wasm kernel, or the reference. */
 export function wasmContract(e: BoundEinsum, target: string, operands: Operands): Float32Array {
   const kernel = fast[e.kind];
-  const out = kernel ? kernel(e, target, operands) : null;
+  let out: Float32Array | null = null;
+  try {
+    out = kernel ? kernel(e, target, operands) : null;
+  } catch (err) {
+    // Only running out of wasm memory (a 32-bit heap caps at 2 GiB) falls back; anything else
+    // is a bug to surface.
+    if (!(err instanceof Error) || !err.message.includes('cannot grow memory')) throw err;
+    console.warn(`dnnkit: ${err.message}; running ${e.kind} on the reference backend`);
+  }
   if (out) return out;
   const key = `${e.kind}:${target}`;
   if (!logged.has(key) && debugEnabled()) {

@@ -47,8 +47,10 @@ function tryRegister(): void {
 }
 
 /**
- * Browser start-up: compile the kernel module from `url` (where the app serves
- * build/dnnkit.wasm) and make `wasm` the default backend. Node does this on import.
+ * Browser start-up: compile the kernel module and make `wasm` the default backend (Node does
+ * this on import). `url` is the built module (…/dnnkit.wasm) or the folder serving build/; for
+ * a folder the relaxed-SIMD build is tried first and kept where the engine validates it.
+ * @example await initWasm(new URL('./build/', location.href))
  */
 export async function initWasm(url: string | URL): Promise<boolean> {
   if (wasmAvailable) return true;
@@ -57,11 +59,21 @@ export async function initWasm(url: string | URL): Promise<boolean> {
     console.warn(`dnnkit: wasm backend unavailable (${reason}); using the reference backend`);
     return false;
   }
-  const module = await WebAssembly.compileStreaming(fetch(url));
-  provideModule(module);
-  registerBackend(wasm, { makeDefault: true });
-  wasmAvailable = true;
-  return true;
+  const base = String(url);
+  const files = base.endsWith('.wasm') ? [base]
+    : ['dnnkit-relaxed.wasm', 'dnnkit.wasm'].map((f) => new URL(f, base.endsWith('/') ? base : base + '/').href);
+  for (const file of files) {
+    const res = await fetch(file);
+    if (!res.ok) continue;
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!WebAssembly.validate(bytes)) continue;
+    provideModule(await WebAssembly.compile(bytes));
+    registerBackend(wasm, { makeDefault: true });
+    wasmAvailable = true;
+    return true;
+  }
+  console.warn(`dnnkit: wasm backend unavailable (no valid module at ${files.join(', ')}); using the reference backend`);
+  return false;
 }
 
 tryRegister();
