@@ -9,13 +9,28 @@
  *    not counted; pooling, NORM and activations are counted as `ops` in their own columns;
  *  - activations: elements of a layer's input / output fmaps, batch included.
  *
- * The model is traced by shape only (no weights are read, no values computed), so the largest
- * zoo networks summarise in milliseconds.
+ * A model built from nn layers and containers (Sequential, Residual, Concat) or a zoo
+ * architecture is traced by shape only (no weights read, no values computed), so the largest
+ * zoo networks summarise in milliseconds. A model with forward code of its own (an imported
+ * ONNX graph, a custom Module) is run once on zeros with its layers instrumented.
  */
 import type { Arch } from '../models/arch.js';
 import { inputFlow, Tracer } from './trace.js';
 import type { LayerType, Summary, SummaryTotals, TypeTotals } from './types.js';
 import { archOf } from './describe-module.js';
+import { rowsByExecution } from './execution-trace.js';
+import { Module } from '../nn/module.js';
+
+/** True if the architecture has a part only its forward code can trace. */
+function hasOpaque(arch: Arch): boolean {
+  switch (arch.op) {
+    case 'opaque': return true;
+    case 'sequential': return arch.children.some((c) => hasOpaque(c.arch));
+    case 'concat': return arch.branches.some((c) => hasOpaque(c.arch));
+    case 'residual': return [arch.body, arch.shortcut, arch.activation].some((a) => a !== undefined && hasOpaque(a));
+    default: return false;
+  }
+}
 
 export type { Summary, SummaryTotals, LayerSummary, LayerType, TypeTotals } from './types.js';
 
@@ -40,6 +55,11 @@ function checkShape(inputShape: readonly number[]): number[] {
 export function summary(model: unknown, inputShape: readonly number[], options: { name?: string } = {}): Summary {
   const shape = checkShape(inputShape);
   const { arch, name } = archOf(model);
+  if (model instanceof Module && hasOpaque(arch)) {
+    // Forward code decides the order (an ONNX graph, a custom Module): watch a real run.
+    const { rows, output } = rowsByExecution(model, shape);
+    return { model: options.name ?? name, input: shape, output, layers: rows, totals: totalsOf(rows) };
+  }
   const tracer = new Tracer();
   const out = tracer.run(arch, '', inputFlow(shape));
   return { model: options.name ?? name, input: shape, output: out.shape, layers: tracer.rows, totals: totalsOf(tracer.rows) };
