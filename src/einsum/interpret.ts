@@ -290,26 +290,31 @@ export function evaluate(c: CompiledEinsum, operands: Readonly<Record<string, Fl
 
 /**
  * A loop order that runs fast in this interpreter (the result does not depend on it, up to
- * float rounding; the choice is deterministic so reruns are bit-identical). Measured on
- * conv forward and both gradients: the innermost loop is best a long reduction (the sum stays
- * in a register, no store per step), else a long index that walks memory with small strides;
- * the next loop out should be long too, since the two innermost levels run fused.
+ * float rounding; the choice is deterministic so reruns are bit-identical). Measured on conv
+ * forward and both gradients, FC and upsampling:
+ *  - without any reduction (pure data movement: upsampling, zero insertion) the default order
+ *    writes the output sequentially, and memory traffic is what counts;
+ *  - otherwise the innermost loop is best a long reduction (the sum stays in a register, no
+ *    store per step), else a long index that walks memory with small strides;
+ *  - the next loop out should be long and close in memory, since the two innermost levels
+ *    run fused.
  */
 export function fastOrder(c: CompiledEinsum): string[] {
   const order = defaultOrder(c);
-  if (order.length < 2) return order;
+  if (order.length < 2 || c.ast.reductionIndices.length === 0) return order;
   const refs = [c.ast.output, ...c.ast.operands];
-  const contiguous = (i: string): boolean => refs.some((ref) => {
+  const strides = (i: string): number[] => refs.map((ref) => {
     const rs = rowStrides(c.shapes[ref.name]!);
     let s = 0;
     c.dims[ref.name]!.forEach((d, k) => { s += (d.coefs.get(i) ?? 0) * rs[k]!; });
-    return s !== 0 && Math.abs(s) <= 4;
+    return Math.abs(s);
   });
-  const score = (i: string): number => c.extents[i]! * (contiguous(i) ? 2 : 1);
-  const pick = (cands: string[]): string => cands.reduce((b, i) => (score(i) > score(b) ? i : b));
+  const innerScore = (i: string): number => c.extents[i]! * (strides(i).some((s) => s !== 0 && s <= 4) ? 2 : 1);
+  const nextScore = (i: string): number => c.extents[i]! / (1 + Math.log2(1 + strides(i).reduce((a, b) => a + b, 0)));
+  const best = (cands: string[], score: (i: string) => number): string => cands.reduce((b, i) => (score(i) > score(b) ? i : b));
   const reductions = c.ast.reductionIndices.filter((i) => c.extents[i]! >= 8);
-  const x = reductions.length > 0 ? pick(reductions) : pick(order);
+  const x = best(reductions.length > 0 ? reductions : order, innerScore);
   const rest = order.filter((i) => i !== x);
-  const y = pick(rest);
+  const y = best(rest, nextScore);
   return [...rest.filter((i) => i !== y), y, x];
 }
