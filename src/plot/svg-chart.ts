@@ -22,6 +22,8 @@ export interface ChartOptions {
   height?: number;
   /** Fix the y range (e.g. [0, 1] for accuracy); computed from the data otherwise. */
   yRange?: readonly [number, number];
+  /** Fix the x range; computed from the data otherwise. */
+  xRange?: readonly [number, number];
   /** Logarithmic y axis (for losses that span decades). */
   logY?: boolean;
   /** A horizontal reference line, e.g. a target accuracy. */
@@ -81,6 +83,7 @@ function chartBody(o: ChartOptions, ox: number, oy: number): string {
   const all = o.series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!o.logY || y > 0)));
   const xs = all.map(([x]) => x), ys = all.map(([, y]) => y);
   let xlo = xs.length ? Math.min(...xs) : 0, xhi = xs.length ? Math.max(...xs) : 1;
+  if (o.xRange) [xlo, xhi] = o.xRange;
   if (xhi === xlo) { xlo -= 0.5; xhi += 0.5; }
   const tx = (v: number): number => o.logY ? Math.log10(v) : v;
   let ylo: number, yhi: number;

@@ -16,11 +16,14 @@ export function trainingPlot(history: MetricsHistory, title: string): string {
   if (history.epochs.some((e) => e.testLoss !== null)) {
     lossSeries.push({ name: 'test', points: history.epochs.map((e) => [e.epoch, e.testLoss ?? NaN] as const), color: '#e15759', dashed: true });
   }
-  const charts = [{ title: `${title}: loss`, xLabel: 'epoch', yLabel: 'loss', series: lossSeries, logY: false }];
+  const xRange = [0, Math.max(1, history.epochs.length)] as const;
+  const charts = [{ title: `${title}: loss`, xLabel: 'epoch', yLabel: 'loss', series: lossSeries, logY: false, xRange }];
   if (history.epochs.some((e) => e.trainAccuracy !== null)) {
     charts.push({
       title: `${title}: accuracy`, xLabel: 'epoch', yLabel: 'accuracy',
+      xRange,
       series: [
+        { name: 'train (running)', points: history.steps.map((s) => [x(s.step), s.accuracy ?? NaN] as const), color: '#9ecae9' },
         { name: 'train (epoch)', points: history.epochs.map((e) => [e.epoch, e.trainAccuracy ?? NaN] as const), color: '#4e79a7' },
         { name: 'test', points: history.epochs.map((e) => [e.epoch, e.testAccuracy ?? NaN] as const), color: '#e15759', dashed: true },
       ],
