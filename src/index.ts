@@ -11,6 +11,10 @@ export { setBackend, getBackend, listBackends } from './backends/registry.js';
 // Importing the wasm backend registers it (and makes it the default) where it can run.
 export { setThreads, getThreads, initWasm } from './backends/wasm/index.js';
 export * as F from './ops/functional.js';
+// The einsum engine: `einsum(spec, operands)` plus, under `Einsum`, the parser, loop-nest
+// printer, MAC counter, gradient rule and the builders giving each layer's einsum.
+export { einsum } from './einsum/index.js';
+export * as Einsum from './einsum/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { foldBatchNorm } from './nn/fold-batchnorm.js';
