@@ -77,6 +77,10 @@ export function lineChart(series: Series[], options: { label: string; yMax?: num
   const Y = (y: number): number => top + plotH - (Math.min(y, yMax) / yMax) * plotH;
   const root = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': options.label });
   root.append(svg('title', {}, options.label));
+  if (all.length === 0) {
+    root.append(svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle' }, 'no data yet'));
+    return root;
+  }
   root.append(
     svg('line', { class: 'axis', x1: left, x2: width - right, y1: top + plotH, y2: top + plotH }),
     svg('line', { class: 'axis', x1: left, x2: left, y1: top, y2: top + plotH }),
