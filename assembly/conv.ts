@@ -9,8 +9,8 @@ import { ConvParams, paramsAt } from './params';
 import { f32_gemm, gemmScratchBytes, NR } from './gemm';
 import { im2col, col2im } from './im2col';
 
-/** Floats of im2col buffer per thread; column chunks are sized to fit it (4 MiB). */
-const COL_FLOATS: i32 = 1 << 20;
+/** Floats of im2col buffer per thread (1 MiB: stays in L2 between im2col and packing). */
+const COL_FLOATS: i32 = 1 << 18;
 
 /** Bytes of per-thread scratch the conv kernels need. */
 export function convScratchBytes(): i32 {

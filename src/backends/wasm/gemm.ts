@@ -42,7 +42,7 @@ export function gemm(M: number, N: number, K: number, a: Float32Array, b: Float3
     if (batch >= T) {
       for (const [b0, b1] of splitRange(batch, T)) slices.push([b0, b1, 0, M, 0, N]);
     } else if (M >= N) {
-      for (const [i0, i1] of splitRange(M, T, 6)) slices.push([0, batch, i0, i1, 0, N]);
+      for (const [i0, i1] of splitRange(M, T, 4)) slices.push([0, batch, i0, i1, 0, N]);
     } else {
       for (const [j0, j1] of splitRange(N, T, 8)) slices.push([0, batch, 0, M, j0, j1]);
     }
