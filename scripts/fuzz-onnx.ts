@@ -1,5 +1,6 @@
 /**
- * Long-running fuzzer for the ONNX loader: mutates the committed fixture models and checks that
+ * Long-running fuzzer for the ONNX loader: mutates the committed fixture models (byte-level
+ * mutations and structure-aware edits, alternating) and checks that
  * each mutant loads and runs or fails with an OnnxError. Findings (any other exception) are
  * printed with the mutation list and written to test-artifacts/onnx-fuzz/ for replay.
  *
@@ -8,7 +9,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { decodeNpy } from '../src/io/npy.js';
-import { mutate, mutationArb, tryMutant } from '../test/onnx/fuzz-harness.js';
+import { SUPPORTED_OPERATORS } from '../src/io/onnx/ops/index.js';
+import { edit, editArb, mutate, mutationArb, tryMutant } from '../test/onnx/fuzz-harness.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number): number => {
@@ -32,9 +34,15 @@ let round = 0;
 while (Date.now() < deadline) {
   const file = files[round % files.length]!;
   round++;
-  const result = fc.check(fc.property(mutationArb, (mutations) => {
+  // Alternate byte-level mutations and structure-aware edits.
+  const structural = round % 2 === 0;
+  const arb: fc.Arbitrary<unknown[]> = structural ? editArb : mutationArb;
+  const apply = (ms: unknown[]): Uint8Array => (structural
+    ? edit(file.bytes, ms as Parameters<typeof edit>[1], SUPPORTED_OPERATORS)
+    : mutate(file.bytes, ms as Parameters<typeof mutate>[1]));
+  const result = fc.check(fc.property(arb, (mutations) => {
     stats.cases++;
-    const outcome = tryMutant(mutate(file.bytes, mutations), file.input);
+    const outcome = tryMutant(apply(mutations), file.input);
     if (outcome.loaded) stats.loaded++;
     if (outcome.ran) stats.ran++;
     if (outcome.error) {
@@ -48,7 +56,7 @@ while (Date.now() < deadline) {
     mkdirSync(out, { recursive: true });
     const counterexample = result.counterexample?.[0] ?? [];
     const path = `${out}/${file.name}-seed${seed + round}.onnx`;
-    writeFileSync(path, mutate(file.bytes, counterexample));
+    writeFileSync(path, apply(counterexample as unknown[]));
     console.log(`FINDING in ${file.name} (seed ${seed + round}): ${String(result.errorInstance)}\n  mutations ${JSON.stringify(counterexample)}\n  written to ${path}`);
   }
 }

@@ -19,6 +19,8 @@ const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/predict.js'),
   () => import('./commands/train.js'),
   () => import('./commands/experiment.js'),
+  () => import('./commands/export.js'),
+  () => import('./commands/run.js'),
 ];
 
 function version(): string {

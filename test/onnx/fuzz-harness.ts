@@ -11,6 +11,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { noGrad } from '../../src/autograd/graph.js';
 import { loadOnnxBytes } from '../../src/io/onnx/load.js';
 import { OnnxError } from '../../src/io/onnx/errors.js';
+import { ModelProtoType } from '../../src/io/onnx/schema.js';
 
 export type Mutation =
   | { kind: 'flip'; at: number; bit: number }
@@ -76,4 +77,59 @@ export function tryMutant(bytes: Uint8Array, input: Tensor): Outcome {
     if (e instanceof OnnxError) return { loaded: true, ran: false, error: e.message };
     throw e;
   }
+}
+
+/**
+ * Structure-aware mutations: decode the model, change what a byte flip rarely reaches intact
+ * (attribute values, tensor dims, node wiring, operator types), encode it again.
+ */
+export type Edit =
+  | { kind: 'attrInt'; node: number; attr: number; index: number; value: number }
+  | { kind: 'dim'; init: number; index: number; value: number }
+  | { kind: 'rewire'; node: number; input: number; source: number }
+  | { kind: 'opType'; node: number; op: number }
+  | { kind: 'dropInput'; node: number };
+
+const interesting = fc.oneof(fc.integer({ min: -3, max: 12 }), fc.constantFrom(0, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 40, 65536, 1e9));
+export const editArb: fc.Arbitrary<Edit[]> = fc.array(fc.oneof(
+  fc.record({ kind: fc.constant('attrInt' as const), node: fc.nat(), attr: fc.nat(), index: fc.nat(), value: interesting }),
+  fc.record({ kind: fc.constant('dim' as const), init: fc.nat(), index: fc.nat(), value: interesting }),
+  fc.record({ kind: fc.constant('rewire' as const), node: fc.nat(), input: fc.nat(), source: fc.nat() }),
+  fc.record({ kind: fc.constant('opType' as const), node: fc.nat(), op: fc.nat() }),
+  fc.record({ kind: fc.constant('dropInput' as const), node: fc.nat() }),
+), { minLength: 1, maxLength: 3 });
+
+interface Obj { [k: string]: unknown }
+
+export function edit(original: Uint8Array, edits: readonly Edit[], opTypes: readonly string[]): Uint8Array {
+  const m = ModelProtoType.toObject(ModelProtoType.decode(original), { longs: Number, defaults: false }) as Obj;
+  const g = m.graph as { node: Obj[]; initializer: Obj[] };
+  const nodes = g.node ?? [], inits = g.initializer ?? [];
+  const names = [...nodes.flatMap((n) => (n.output as string[]) ?? []), ...inits.map((t) => t.name as string)];
+  for (const e of edits) {
+    if (e.kind === 'dim') {
+      if (!inits.length) continue;
+      const t = inits[e.init % inits.length]!;
+      const dims = (t.dims as number[]) ?? [];
+      if (dims.length) dims[e.index % dims.length] = e.value;
+    } else if (nodes.length) {
+      const n = nodes[e.node % nodes.length]!;
+      const inputs = (n.input as string[]) ?? [];
+      if (e.kind === 'attrInt') {
+        const attrs = (n.attribute as Obj[]) ?? [];
+        if (!attrs.length) continue;
+        const a = attrs[e.attr % attrs.length]!;
+        if (Array.isArray(a.ints) && a.ints.length) (a.ints as number[])[e.index % a.ints.length] = e.value;
+        else if (a.i !== undefined) a.i = e.value;
+        else if (a.f !== undefined) a.f = e.value;
+      } else if (e.kind === 'rewire' && inputs.length && names.length) {
+        inputs[e.input % inputs.length] = names[e.source % names.length]!;
+      } else if (e.kind === 'opType') {
+        n.opType = opTypes[e.op % opTypes.length]!;
+      } else if (e.kind === 'dropInput' && inputs.length) {
+        inputs.pop();
+      }
+    }
+  }
+  return ModelProtoType.encode(ModelProtoType.fromObject(m)).finish();
 }
