@@ -5,11 +5,13 @@
  *   dnnkit summary alexnet
  *   dnnkit summary resnet50 --input 3x160x160 --batch 8 --format csv
  *   dnnkit summary                      # lists the zoo
+ *   dnnkit summary --checkpoint runs/train-1 --data DIR   # + measured activation sparsity
  */
 import type { Command } from 'commander';
 import * as zoo from '../../models/zoo.js';
 import { summary, type Summary } from '../../analysis/summary.js';
 import { formatSummary, type SummaryFormat } from '../../analysis/format.js';
+import { measureSparsity, type SparsityReport } from '../../analysis/sparsity.js';
 import { UsageError, parseDims, parseIntOption } from '../errors.js';
 
 const FORMATS: readonly SummaryFormat[] = ['table', 'json', 'csv', 'markdown'];
@@ -21,6 +23,9 @@ interface SummaryOptions {
   json?: boolean;
   wide?: boolean;
   numClasses?: string;
+  checkpoint?: string;
+  data?: string;
+  limit?: string;
 }
 
 /** Resolve --input/--batch into a full [N, C, H, W] and the model's [C, H, W]. */
@@ -64,6 +69,47 @@ export function summarizeZooModel(name: string, options: SummaryOptions): Summar
   return summary(arch, [batch, ...image], { name });
 }
 
+/** The measured-sparsity report under the summary table. */
+export function formatSparsity(r: SparsityReport, data: string): string {
+  const pct = (v: number | null): string => (v === null ? '' : `${(100 * v).toFixed(1)}%`);
+  const rows = r.layers.filter((l) => l.outputZeroFraction !== null || l.zeroMacShare !== null);
+  const width = Math.max(5, ...rows.map((l) => l.name.length));
+  const lines = [
+    `Measured sparsity on ${r.images} images`, `  from ${data}:`,
+    `${'layer'.padEnd(width)}  type  ${'zero outputs'.padStart(12)}  ${'zero-operand MACs'.padStart(17)}`,
+    ...rows.map((l) => `${l.name.padEnd(width)}  ${l.type.padEnd(4)}  ${pct(l.outputZeroFraction).padStart(12)}  ${pct(l.zeroMacShare).padStart(17)}`),
+    '',
+    `MACs whose activation operand is zero: ${(100 * r.zeroMacShare).toFixed(1)}% of all CONV/FC MACs`,
+    '* zero outputs: fraction of an activation layer\'s outputs that are exactly 0 (ReLU sparsity).',
+    '* zero-operand MACs: share of the layer\'s MACs whose input activation is 0 (zero padding',
+    '  included): the work a zero-skipping accelerator could avoid.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--checkpoint`: the trained model's summary and its sparsity on real test images. */
+async function checkpointReport(model: string | undefined, options: SummaryOptions, format: SummaryFormat): Promise<string> {
+  // Training code (and its node:fs data loading) is only needed here.
+  const { loadTrainedModel } = await import('../../train/load.js');
+  const { makeLoaders } = await import('../../train/setup.js');
+  await import('../../backends/wasm/index.js');
+  const trained = loadTrainedModel(options.checkpoint!);
+  const name = trained.settings.model.name;
+  if (model !== undefined && model !== name) {
+    throw new UsageError(`--checkpoint ${trained.file} holds a ${name}, not a ${model}`);
+  }
+  const limit = options.limit !== undefined ? parseIntOption(options.limit, '--limit', 1) : 500;
+  const loaders = makeLoaders({ ...trained.settings, dataDir: options.data ?? trained.settings.dataDir, limit: 1, testLimit: limit });
+  const batches = (function* () { for (const b of loaders.test) yield b.x; })();
+  const first = loaders.test[Symbol.iterator]().next();
+  if (first.done) throw new Error(`no test images found in ${loaders.data.source.dir}`);
+  const shape = [options.batch !== undefined ? parseIntOption(options.batch, '--batch', 1) : 1, ...first.value.x.shape.slice(1)];
+  const s = summary(trained.model, shape, { name: `${name} (${trained.file})` });
+  const report = measureSparsity(trained.model, batches);
+  if (format === 'json') return `${JSON.stringify({ ...s, sparsity: report }, null, 2)}\n`;
+  return `${formatSummary(s, format, { wide: options.wide ?? false })}\n${formatSparsity(report, loaders.data.source.description)}`;
+}
+
 export function register(program: Command): void {
   program
     .command('summary')
@@ -75,10 +121,19 @@ export function register(program: Command): void {
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
     .option('--json', 'the same as --format json')
     .option('--wide', 'table: show the whole decoder ring and every count (wider than 80 columns)')
-    .addHelpText('after', '\nExamples:\n  dnnkit summary alexnet\n  dnnkit summary vgg16 --format markdown\n  dnnkit summary resnet50 --input 8x3x160x160 --json\n')
-    .action((model: string | undefined, options: SummaryOptions) => {
+    .option('--checkpoint <file>', 'a dnnkit train checkpoint (or run folder): summarise it and measure activation sparsity')
+    .option('--data <dir>', 'with --checkpoint: the dataset folder (default: the one it was trained on, or the bundled sample)')
+    .option('--limit <n>', 'with --checkpoint: test images to run (default 500)')
+    .addHelpText('after', '\nExamples:\n  dnnkit summary alexnet\n  dnnkit summary vgg16 --format markdown\n  dnnkit summary resnet50 --input 8x3x160x160 --json\n  dnnkit summary --checkpoint runs/train-1 --data /usr/share/datasets/fashion-mnist\n')
+    .action(async (model: string | undefined, options: SummaryOptions) => {
       const format = (options.json ? 'json' : options.format ?? 'table') as SummaryFormat;
       if (!FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${options.format}'`);
+      if (options.checkpoint !== undefined) {
+        if (options.input !== undefined) throw new UsageError('--input does not apply with --checkpoint (the input is the dataset\'s images)');
+        process.stdout.write(await checkpointReport(model, options, format));
+        return;
+      }
+      if (options.data !== undefined || options.limit !== undefined) throw new UsageError('--data and --limit go with --checkpoint');
       if (model === undefined) {
         process.stdout.write(format === 'json'
           ? `${JSON.stringify(zoo.list().map((n) => ({ ...zoo.entry(n), arch: undefined, create: undefined })), null, 2)}\n`
