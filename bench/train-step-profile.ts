@@ -39,10 +39,13 @@ const step = (): void => {
 step();
 times.clear();
 const steps = 5;
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) step();
 const total = (performance.now() - t0) / steps;
-console.log(`backend ${(getBackend() as Backend).name}, batch ${batch}: ${total.toFixed(1)} ms per step`);
+const cpu = process.cpuUsage(cpu0);
+console.log(`backend ${(getBackend() as Backend).name}, batch ${batch}: ${total.toFixed(1)} ms per step ` +
+  `(CPU ${((cpu.user + cpu.system) / 1000 / steps).toFixed(1)} ms of which system ${(cpu.system / 1000 / steps).toFixed(1)} ms)`);
 const rows = [...times.entries()].sort((a, b) => b[1].ms - a[1].ms);
 let inKernels = 0;
 for (const [k, v] of rows) {
