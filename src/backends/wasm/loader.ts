@@ -77,8 +77,21 @@ export function compileKernelModule(): WebAssembly.Module | null {
   throw new Error(`wasm backend: build/dnnkit.wasm not found or not valid here (looked in ${looked.join(', ')}); run npm run build:wasm`);
 }
 
+/**
+ * The shared heap. A shared memory reserves its maximum up front, which a 32-bit or mobile
+ * browser may refuse for 2 GiB: then try smaller caps (the module accepts any maximum up to
+ * its declared one).
+ */
 export function createSharedMemory(): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  let last: unknown;
+  for (const maximum of [MAXIMUM_PAGES, MAXIMUM_PAGES / 2, MAXIMUM_PAGES / 8]) {
+    try {
+      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw new Error(`wasm backend: cannot reserve shared memory (${(last as Error).message})`);
 }
 
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
