@@ -20,3 +20,7 @@ export * as optim from './optim/index.js';
 export { foldBatchNorm } from './nn/fold-batchnorm.js';
 export { summary, type Summary, type LayerSummary } from './analysis/summary.js';
 export * as zoo from './models/zoo.js';
+// ONNX I/O: loadOnnx(path | bytes) -> an eval-mode Module; saveOnnx / toOnnxBytes write one.
+export { loadOnnx, loadOnnxBytes } from './io/onnx/load.js';
+export { saveOnnx, toOnnxBytes, type SaveOnnxOptions } from './io/onnx/export.js';
+export type { OnnxModel } from './io/onnx/model.js';
