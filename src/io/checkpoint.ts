@@ -71,8 +71,34 @@ function encode(value: unknown, blobs: BlobInfo[], arrays: Float32Array[], offse
   throw new Error(`saveCheckpoint: ${path || 'state'} has unsupported type ${typeof value}`);
 }
 
-function decode(value: unknown, blobs: readonly BlobInfo[], floats: Float32Array, file: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => decode(v, blobs, floats, file));
+/** Deeper state trees are refused: decoding recurses, and a hostile header must not overflow the stack. */
+const MAX_DEPTH = 512;
+
+/**
+ * Check the header's structure before any of it is used (the checksum only proves the file is
+ * intact, not that it was written by dnnkit): found by fuzzing re-sealed mutated checkpoints,
+ * which reached `header.blobs.entries()` on null, `b.shape.reduce` on a number, and shapes of
+ * booleans.
+ */
+function checkHeader(header: unknown, file: string): asserts header is Header {
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+    throw new Error(`${file}: checkpoint header is not an object (got ${header === null ? 'null' : Array.isArray(header) ? 'an array' : typeof header})`);
+  }
+  const blobs = (header as { blobs?: unknown }).blobs;
+  if (!Array.isArray(blobs)) throw new Error(`${file}: checkpoint header has no 'blobs' list (got ${blobs === null ? 'null' : typeof blobs})`);
+  const count = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  for (const [k, b] of blobs.entries()) {
+    const o = b as Partial<BlobInfo> | null;
+    if (o === null || typeof o !== 'object' || (o.kind !== 'tensor' && o.kind !== 'array') || !Array.isArray(o.shape)
+        || !o.shape.every(count) || !count(o.offset) || !count(o.length)) {
+      throw new Error(`${file}: checkpoint tensor ${k} is described wrongly: ${JSON.stringify(b)?.slice(0, 200)} (expected {kind, shape: [non-negative integers], offset, length})`);
+    }
+  }
+}
+
+function decode(value: unknown, blobs: readonly BlobInfo[], floats: Float32Array, file: string, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new Error(`${file}: checkpoint state is nested more than ${MAX_DEPTH} levels deep`);
+  if (Array.isArray(value)) return value.map((v) => decode(v, blobs, floats, file, depth + 1));
   if (value !== null && typeof value === 'object') {
     const o = value as Record<string, unknown>;
     const keys = Object.keys(o);
@@ -84,7 +110,7 @@ function decode(value: unknown, blobs: readonly BlobInfo[], floats: Float32Array
     }
     if (keys.length === 1 && typeof o.$number === 'string') return Number(o.$number);
     const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = decode(o[k], blobs, floats, file);
+    for (const k of keys) out[k] = decode(o[k], blobs, floats, file, depth + 1);
     return out;
   }
   return value;
@@ -143,12 +169,21 @@ export function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): unknow
   } catch (e) {
     throw new Error(`${file}: checkpoint header is not valid JSON (${e instanceof Error ? e.message : e})`);
   }
+  checkHeader(header, file);
   const blobStart = Math.ceil((PREFIX + headerLength) / 4) * 4;
   const floatCount = (bytes.length - DIGEST - blobStart) / 4;
-  if (!Number.isInteger(floatCount) || floatCount < 0) throw new Error(`${file}: checkpoint blob section has a bad length`);
+  if (!Number.isInteger(floatCount) || floatCount < 0) throw new Error(`${file}: checkpoint blob section has a bad length (header length ${headerLength} in a ${bytes.length}-byte file)`);
+  if (header === null || typeof header !== 'object' || !Array.isArray(header.blobs) || !('state' in header)) {
+    throw new Error(`${file}: checkpoint header lacks its blob list or state`);
+  }
+  const natural = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
   for (const [k, b] of header.blobs.entries()) {
+    if (b === null || typeof b !== 'object' || (b.kind !== 'tensor' && b.kind !== 'array') || !Array.isArray(b.shape) ||
+        !b.shape.every(natural) || !natural(b.offset) || !natural(b.length)) {
+      throw new Error(`${file}: checkpoint tensor ${k} has a malformed entry in the header`);
+    }
     const n = b.shape.reduce((x, y) => x * y, 1);
-    if (b.offset < 0 || b.offset + b.length > floatCount || n !== b.length) {
+    if (b.offset + b.length > floatCount || n !== b.length) {
       throw new Error(`${file}: checkpoint tensor ${k} (shape [${b.shape.join(', ')}]) lies outside the ${floatCount} stored floats`);
     }
   }

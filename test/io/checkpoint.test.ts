@@ -71,3 +71,23 @@ test('saving replaces the old file atomically and rejects what it cannot store',
   assertThrowsWith(() => saveCheckpoint(p, { m: new Map() } as never), 'm', 'Map');
   assert.equal((loadCheckpoint(p) as { epoch: number }).epoch, 2, 'a failed save leaves the previous checkpoint');
 });
+
+test('a checksum-valid file with a malformed header is still refused by name', async () => {
+  const { createHash } = await import('node:crypto');
+  const seal = (header: string, floats = 0): Uint8Array => {
+    const h = Buffer.from(header);
+    const start = Math.ceil((16 + h.length) / 4) * 4;
+    const b = new Uint8Array(start + floats * 4 + 32);
+    b.set(Buffer.from('DNNKITCK', 'latin1'));
+    new DataView(b.buffer).setUint32(8, 1, true);
+    new DataView(b.buffer).setUint32(12, h.length, true);
+    b.set(h, 16);
+    b.set(createHash('sha256').update(b.subarray(0, b.length - 32)).digest(), b.length - 32);
+    return b;
+  };
+  assert.deepEqual(decodeCheckpoint(seal('{"blobs":[],"state":{"a":1}}')), { a: 1 });
+  assertThrowsWith(() => decodeCheckpoint(seal('[1,2]'), 'x.dnnkit'), 'x.dnnkit', 'lacks its blob list');
+  assertThrowsWith(() => decodeCheckpoint(seal('{"blobs":[{"kind":"tensor","shape":[-1],"offset":0,"length":1}],"state":null}', 1), 'y.dnnkit'), 'y.dnnkit', 'malformed');
+  assertThrowsWith(() => decodeCheckpoint(seal('{"blobs":[{"kind":"tensor","shape":[4],"offset":0,"length":4}],"state":null}', 2), 'z.dnnkit'), 'z.dnnkit', 'outside the 2 stored floats');
+  assertThrowsWith(() => decodeCheckpoint(seal('{"blobs":'), 'j.dnnkit'), 'j.dnnkit', 'not valid JSON');
+});
