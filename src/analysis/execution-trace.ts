@@ -7,8 +7,8 @@
  * what `measureSparsity` counts zeros in.
  *
  * Receptive fields follow tensors: a layer's output carries its field; a tensor made outside
- * any layer (an add or concat in forward code) gets the largest field seen so far, which is
- * right for residual adds and concatenations of branches.
+ * any layer (an add or concat in forward code) gets the largest field seen so far when it is
+ * first read, which is right for residual adds and concatenations of branches.
  */
 import { noGrad } from '../autograd/graph.js';
 import { Module } from '../nn/module.js';
@@ -62,7 +62,11 @@ export function runInstrumented(model: Module, inputs: Iterable<Tensor>,
       const y = original.apply(module, args);
       const x = args[0]!;
       const tracer = new Tracer();
-      const flow = tracer.run(arch, name, { shape: [...x.shape], field: fields.get(x) ?? widest });
+      // A tensor made by forward code gets the widest field so far, once: every branch that
+      // reads the same tensor later sees the same field.
+      let field = fields.get(x);
+      if (!field) { field = widest; fields.set(x, field); }
+      const flow = tracer.run(arch, name, { shape: [...x.shape], field });
       for (const row of tracer.rows) {
         rows.push(row);
         onCall({ row, input: x, output: y });

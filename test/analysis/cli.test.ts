@@ -156,3 +156,13 @@ test('conv: the worked example shows the formula, every product and the checked 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /does not fit a 2x2 input/);
 });
+
+test('summary of an .onnx file: the imported graph, layer by layer', () => {
+  const r = dnnkit('summary', 'test/fixtures/onnx/tiny_cnn_opset11.onnx', '--format', 'csv');
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n');
+  assert.match(rows[1]!, /^conv,CONV,conv2d,1,1,16,16,5,5,6,7,8,2,1,2,1,1x6x7x8,150,6,0,8400,/);
+  const missing = dnnkit('summary', 'nothere.onnx');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^dnnkit summary: nothere\.onnx: no such file/);
+});

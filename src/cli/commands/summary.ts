@@ -4,6 +4,7 @@
  *
  *   dnnkit summary alexnet
  *   dnnkit summary resnet50 --input 3x160x160 --batch 8 --format csv
+ *   dnnkit summary model.onnx --input 3x224x224
  *   dnnkit summary                      # lists the zoo
  *   dnnkit summary --checkpoint runs/train-1 --data DIR   # + measured activation sparsity
  */
@@ -87,6 +88,27 @@ export function formatSparsity(r: SparsityReport, data: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** An .onnx file: import it (src/io/onnx) and summarise it by running it on zeros. */
+async function onnxSummary(path: string, options: SummaryOptions): Promise<Summary> {
+  const { loadOnnx } = await import('../../io/onnx/load.js');
+  await import('../../backends/wasm/index.js');
+  const model = await loadOnnx(path);
+  const declared = model.inputInfo[0]?.shape ?? null;
+  let batch = options.batch !== undefined ? parseIntOption(options.batch, '--batch', 1, 1_000_000) : undefined;
+  let image: number[] | null = null;
+  if (options.input !== undefined) {
+    const dims = parseDims(options.input, '--input');
+    if (dims.length === 4) { image = dims.slice(1); batch ??= dims[0]!; } else image = dims;
+  } else if (declared && declared.length >= 2 && declared.slice(1).every((d) => typeof d === 'number' && d > 0)) {
+    image = declared.slice(1) as number[];
+    if (batch === undefined && typeof declared[0] === 'number' && declared[0] > 0) batch = declared[0];
+  }
+  if (image === null) {
+    throw new UsageError(`${path}: the model declares input ${declared ? `[${declared.join(', ')}]` : 'without a shape'}; give --input CxHxW`);
+  }
+  return summary(model, [batch ?? 1, ...image], { name: path });
+}
+
 /** `--checkpoint`: the trained model's summary and its sparsity on real test images. */
 async function checkpointReport(model: string | undefined, options: SummaryOptions, format: SummaryFormat): Promise<string> {
   // Training code (and its node:fs data loading) is only needed here.
@@ -113,7 +135,7 @@ async function checkpointReport(model: string | undefined, options: SummaryOptio
 export function register(program: Command): void {
   program
     .command('summary')
-    .argument('[model]', `zoo model (${zoo.list().join(', ')}); omit to list them`)
+    .argument('[model]', `zoo model (${zoo.list().join(', ')}) or an .onnx file; omit to list the zoo`)
     .description('per-layer shape parameters (N C H W R S M P Q U), weights, MACs, activations and receptive field')
     .option('--input <dims>', 'input size NxCxHxW or CxHxW (default: the paper\'s)')
     .option('--batch <n>', 'batch size N (default 1)')
@@ -140,7 +162,7 @@ export function register(program: Command): void {
           : listing());
         return;
       }
-      const s = summarizeZooModel(model, options);
+      const s = /\.onnx$/i.test(model) && !zoo.has(model) ? await onnxSummary(model, options) : summarizeZooModel(model, options);
       process.stdout.write(formatSummary(s, format, { wide: options.wide ?? false }));
     });
 }
