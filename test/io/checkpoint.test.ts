@@ -86,8 +86,9 @@ test('a checksum-valid file with a malformed header is still refused by name', a
     return b;
   };
   assert.deepEqual(decodeCheckpoint(seal('{"blobs":[],"state":{"a":1}}')), { a: 1 });
-  assertThrowsWith(() => decodeCheckpoint(seal('[1,2]'), 'x.dnnkit'), 'x.dnnkit', 'lacks its blob list');
-  assertThrowsWith(() => decodeCheckpoint(seal('{"blobs":[{"kind":"tensor","shape":[-1],"offset":0,"length":1}],"state":null}', 1), 'y.dnnkit'), 'y.dnnkit', 'malformed');
+  assertThrowsWith(() => decodeCheckpoint(seal('[1,2]'), 'x.dnnkit'), 'x.dnnkit', 'not an object');
+  assertThrowsWith(() => decodeCheckpoint(seal('{"blobs":[{"kind":"tensor","shape":[-1],"offset":0,"length":1}],"state":null}', 1), 'y.dnnkit'), 'y.dnnkit', 'described wrongly');
+  assertThrowsWith(() => decodeCheckpoint(seal('{"state":1}'), 'b.dnnkit'), 'b.dnnkit', "no 'blobs' list");
   assertThrowsWith(() => decodeCheckpoint(seal('{"blobs":[{"kind":"tensor","shape":[4],"offset":0,"length":4}],"state":null}', 2), 'z.dnnkit'), 'z.dnnkit', 'outside the 2 stored floats');
   assertThrowsWith(() => decodeCheckpoint(seal('{"blobs":'), 'j.dnnkit'), 'j.dnnkit', 'not valid JSON');
 });
