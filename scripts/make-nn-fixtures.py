@@ -113,6 +113,22 @@ def schedule_cases():
                                                              'divFactor': 10, 'finalDivFactor': 100},
          'values': run(sgd, lambda o: S.OneCycleLR(o, max_lr=0.2, total_steps=15, three_phase=True,
                                                    div_factor=10, final_div_factor=100), 14, 'SGD')},
+        {'name': 'SequentialLR', 'optimizer': 'SGD',
+         'options': {'schedules': [{'name': 'LinearLR', 'options': {'startFactor': 0.1, 'totalIters': 5}},
+                                   {'name': 'CosineAnnealingLR', 'options': {'tMax': 10, 'etaMin': 0.001}}],
+                     'milestones': [5]},
+         'values': run(sgd, lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5),
+                                                         S.CosineAnnealingLR(o, T_max=10, eta_min=0.001)],
+                                                     milestones=[5]), 20, 'SGD')},
+        {'name': 'SequentialLR', 'optimizer': 'Adam',
+         'options': {'schedules': [{'name': 'LinearWarmup', 'options': {'warmupSteps': 3, 'startFactor': 0.2}},
+                                   {'name': 'StepLR', 'options': {'stepSize': 2, 'gamma': 0.5}},
+                                   {'name': 'CosineAnnealingLR', 'options': {'tMax': 4}}],
+                     'milestones': [3, 8]},
+         'values': run(adam, lambda o: S.SequentialLR(o, [S.LambdaLR(o, lambda e: 0.2 + 0.8 * min(e, 3) / 3),
+                                                          S.StepLR(o, step_size=2, gamma=0.5),
+                                                          S.CosineAnnealingLR(o, T_max=4)],
+                                                      milestones=[3, 8]), 14, 'Adam')},
     ]
     write('schedules.json', {'cases': cases})
 

@@ -9,5 +9,5 @@ export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { clipGradNorm, clipGradAgc, type AgcOptions } from './clip.js';
 export { LRScheduler, type SchedulerStateDict } from './lr-scheduler.js';
-export { StepLR, CosineAnnealingLR, LinearLR, LambdaLR, LinearWarmup } from './schedules.js';
+export { StepLR, CosineAnnealingLR, LinearLR, LambdaLR, LinearWarmup, SequentialLR } from './schedules.js';
 export { OneCycleLR, type OneCycleOptions } from './one-cycle.js';

@@ -8,7 +8,9 @@
 import type { Optimizer, BaseOptions, ParamGroup } from './optimizer.js';
 
 /** What stateDict() returns: plain numbers (JSON-safe). */
-export type SchedulerStateDict = Record<string, number | number[] | boolean | string | null>;
+export interface SchedulerStateDict {
+  [key: string]: number | number[] | boolean | string | null | SchedulerStateDict[];
+}
 
 export abstract class LRScheduler {
   readonly optimizer: Optimizer<BaseOptions>;
@@ -24,7 +26,13 @@ export abstract class LRScheduler {
       throw new Error(`${this.constructor.name}: expected an optimizer, got ${optimizer === null ? 'null' : typeof optimizer}`);
     }
     this.optimizer = optimizer;
-    this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
+    // As PyTorch's group['initial_lr']: the first schedule on an optimizer records each group's
+    // starting lr and later ones (chained or sequential) take it as their base, not the lr the
+    // first one has already changed.
+    for (const g of optimizer.paramGroups as Array<ParamGroup<BaseOptions> & { initialLr?: number }>) {
+      if (typeof g.initialLr !== 'number') g.initialLr = g.lr;
+    }
+    this.baseLrs = optimizer.paramGroups.map((g) => (g as { initialLr?: number }).initialLr!);
   }
 
   /** Subclasses call this at the end of their constructor: applies step 0, as PyTorch's __init__. */
@@ -43,6 +51,26 @@ export abstract class LRScheduler {
     this.stepCount++;
     this.lastEpoch++;
     const lrs = this.computeLr();
+    this.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i]!; });
+    this.lastLr = lrs.slice();
+  }
+
+  /**
+   * The lr at lastEpoch computed from the base lrs alone (PyTorch's _get_closed_form_lr), for
+   * schedules that have one; used when SequentialLR restarts a schedule.
+   */
+  protected closedFormLr(): number[] | null {
+    return null;
+  }
+
+  /**
+   * Start over at step 0 with the base lrs (what SequentialLR does at a milestone, as
+   * PyTorch's scheduler.step(0)).
+   */
+  restart(): void {
+    this.stepCount++;
+    this.lastEpoch = 0;
+    const lrs = this.closedFormLr() ?? this.computeLr();
     this.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i]!; });
     this.lastLr = lrs.slice();
   }
@@ -74,8 +102,8 @@ export abstract class LRScheduler {
     }
     this.lastEpoch = lastEpoch;
     this.stepCount = stepCount;
-    this.baseLrs = baseLrs.slice();
-    this.lastLr = lastLr.slice();
+    this.baseLrs = (baseLrs as number[]).map(Number);
+    this.lastLr = (lastLr as number[]).map(Number);
   }
 }
 

@@ -104,6 +104,7 @@ export class OneCycleLR extends LRScheduler {
       return { initialLr, maxLr, minLr: initialLr / finalDivFactor, maxMomentum, baseMomentum };
     });
     this.baseLrs = this.values.map((v) => v.initialLr);
+    groups.forEach((g, i) => { (g as { initialLr?: number }).initialLr = this.values[i]!.initialLr; });
     if (this.cycleMomentum) groups.forEach((g) => this.setMomentum(g, maxMomentum));
     this.initialStep();
   }

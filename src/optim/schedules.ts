@@ -23,6 +23,10 @@ export class StepLR extends LRScheduler {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groups.map((g) => g.lr);
     return this.groups.map((g) => g.lr * this.gamma);
   }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
 }
 
 /**
@@ -52,6 +56,10 @@ export class CosineAnnealingLR extends LRScheduler {
     return this.groups.map((g) =>
       ((1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T))) * (g.lr - eta) + eta);
   }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+  }
 }
 
 /**
@@ -79,6 +87,11 @@ export class LinearLR extends LRScheduler {
     if (t === 0) return this.groups.map((g) => g.lr * s);
     if (t > n) return this.groups.map((g) => g.lr);
     return this.groups.map((g) => g.lr * (1 + (e - s) / (n * s + (t - 1) * (e - s))));
+  }
+
+  protected override closedFormLr(): number[] {
+    const { startFactor: s, endFactor: e, totalIters: n } = this;
+    return this.baseLrs.map((b) => b * (s + ((e - s) * Math.min(n, this.lastEpoch)) / n));
   }
 }
 
@@ -129,5 +142,74 @@ export class LinearWarmup extends LambdaLR {
 
   override stateDict(): SchedulerStateDict {
     return { ...super.stateDict(), warmupSteps: this.warmupSteps, startFactor: this.startFactor };
+  }
+}
+
+/**
+ * Run schedules one after another: schedules[i] from milestones[i-1] on, each restarted from
+ * its base lr at its milestone (PyTorch's SequentialLR). Build the schedules on the same
+ * optimizer first; this takes over stepping them.
+ * @example
+ *   const warmup = new LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ *   const cosine = new CosineAnnealingLR(opt, { tMax: 95 });
+ *   const sched = new SequentialLR(opt, [warmup, cosine], [5]);  // step once per epoch
+ */
+export class SequentialLR extends LRScheduler {
+  readonly schedulers: readonly LRScheduler[];
+  readonly milestones: readonly number[];
+
+  constructor(optimizer: Optimizer<BaseOptions>, schedulers: readonly LRScheduler[], milestones: readonly number[]) {
+    super(optimizer);
+    if (!Array.isArray(schedulers) || schedulers.length < 1) throw new Error('SequentialLR: expected at least one schedule');
+    schedulers.forEach((s, i) => {
+      if (!(s instanceof LRScheduler)) throw new Error(`SequentialLR: schedulers[${i}] is not a schedule`);
+      if (s.optimizer !== optimizer) throw new Error(`SequentialLR: schedulers[${i}] steps a different optimizer`);
+    });
+    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
+      throw new Error(`SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedules, got ${JSON.stringify(milestones)}`);
+    }
+    milestones.forEach((m, i) => {
+      if (!Number.isInteger(m) || m < 1 || (i > 0 && m <= milestones[i - 1]!)) {
+        throw new Error(`SequentialLR: milestones must be increasing positive integers, got ${JSON.stringify(milestones)}`);
+      }
+    });
+    this.schedulers = schedulers.slice();
+    this.milestones = milestones.slice();
+    // As PyTorch: undo the initial steps the schedules took when they were built and start
+    // the first one again from the groups' initial lrs.
+    this.groups.forEach((g, i) => { g.lr = this.baseLrs[i]!; });
+    for (const s of this.schedulers) s.lastEpoch -= 1;
+    this.schedulers[0]!.step();
+    this.lastEpoch = 0;
+    this.stepCount = 1;
+    this.lastLr = this.schedulers[0]!.getLastLr();
+  }
+
+  protected computeLr(): number[] {
+    return this.groups.map((g) => g.lr);
+  }
+
+  override step(): void {
+    this.stepCount++;
+    this.lastEpoch++;
+    let idx = 0;
+    while (idx < this.milestones.length && this.milestones[idx]! <= this.lastEpoch) idx++;
+    const s = this.schedulers[idx]!;
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) s.restart();
+    else s.step();
+    this.lastLr = s.getLastLr();
+  }
+
+  override stateDict(): SchedulerStateDict {
+    return { ...super.stateDict(), schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  override loadStateDict(state: SchedulerStateDict): void {
+    super.loadStateDict(state);
+    const inner = state.schedulers;
+    if (!Array.isArray(inner) || inner.length !== this.schedulers.length) {
+      throw new Error(`SequentialLR.loadStateDict: expected the state of ${this.schedulers.length} schedules`);
+    }
+    this.schedulers.forEach((s, i) => s.loadStateDict(inner[i] as SchedulerStateDict));
   }
 }

@@ -93,6 +93,10 @@ function makeSchedule(name: string, opt: Optimizer<BaseOptions>, options: Record
     case 'LinearLR': return new optim.LinearLR(opt, o);
     case 'LinearWarmup': return new optim.LinearWarmup(opt, o);
     case 'OneCycleLR': return new optim.OneCycleLR(opt, o);
+    case 'SequentialLR': {
+      const { schedules, milestones } = options as { schedules: Array<{ name: string; options: Record<string, unknown> }>; milestones: number[] };
+      return new optim.SequentialLR(opt, schedules.map((s) => makeSchedule(s.name, opt, s.options)), milestones);
+    }
     default: throw new Error(`unknown schedule ${name}`);
   }
 }
@@ -134,6 +138,26 @@ test('a schedule resumes from its stateDict (with the optimizer state)', () => {
   opt2.loadStateDict(oState);
   sched2.loadStateDict(sState);
   for (let i = 8; i < c.values.length; i++) {
+    sched2.step();
+    assertClose([opt2.paramGroups[0]!.lr], [c.values[i]!.lr], `resumed lr at step ${i}`, 1e-9, 1e-15);
+  }
+});
+
+test('SequentialLR resumes from its stateDict', () => {
+  const c = sx.cases.find((x) => x.name === 'SequentialLR' && x.optimizer === 'Adam')!;
+  const build = (): [optim.Adam, optim.LRScheduler] => {
+    const p = new Parameter(new Float32Array(1), [1]);
+    const opt = new optim.Adam([p], { lr: 0.1 });
+    return [opt, makeSchedule(c.name, opt, c.options)];
+  };
+  const [opt, sched] = build();
+  for (let i = 0; i < 5; i++) sched.step();
+  const sState = JSON.parse(JSON.stringify(sched.stateDict())) as optim.SchedulerStateDict;
+  const oState = opt.stateDict();
+  const [opt2, sched2] = build();
+  opt2.loadStateDict(oState);
+  sched2.loadStateDict(sState);
+  for (let i = 6; i < c.values.length; i++) {
     sched2.step();
     assertClose([opt2.paramGroups[0]!.lr], [c.values[i]!.lr], `resumed lr at step ${i}`, 1e-9, 1e-15);
   }
