@@ -15,16 +15,53 @@ import { IntTensor, toFloat, type Value } from './value.js';
 
 interface Step { node: OnnxNode; prepared: Prepared }
 
-/** A Module-safe child name from a node: its weight's name, else the node name, else op + index. */
-function childName(node: OnnxNode, taken: Set<string>): string {
+/**
+ * Where a node's layer lives in the module tree, as PyTorch's names: the weight's name
+ * (`features.0.weight` -> features.0), else the exporter's scope in the node name
+ * (`/layer1/layer1.0/conv1/Conv` -> layer1.0.conv1; dnnkit writes `features.0/Conv`), else
+ * OpType_index. Segments are made safe as Module field names.
+ */
+export function layerPath(node: OnnxNode): string[] {
   const weight = node.inputs[1];
-  let base = weight && /\.weight$/.test(weight) ? weight.replace(/\.weight$/, '') : node.name || `${node.opType}_${node.index}`;
-  base = base.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || `${node.opType}_${node.index}`;
-  if (/^[0-9]/.test(base)) base = `${node.opType}_${base}`;
+  let dotted = '';
+  if (node.inputs.length > 1 && weight && /^[A-Za-z_][\w.]*\.weight$/.test(weight)) dotted = weight.replace(/\.weight$/, '');
+  else if (node.name.includes('/')) {
+    const scopes = node.name.split('/').filter((x) => x !== '');
+    scopes.pop();   // the op itself
+    // PyTorch names a Sequential's child scope `seq.0` after its parent's last component.
+    dotted = scopes.reduce((acc, seg) => {
+      const last = acc.split('.').pop() ?? '';
+      if (acc && seg.startsWith(`${last}.`)) return acc.slice(0, acc.length - last.length) + seg;
+      return acc ? `${acc}.${seg}` : seg;
+    }, '');
+  }
+  const segments = dotted.split('.').map((seg) => seg.replace(/[^A-Za-z0-9_]+/g, '_')).filter((seg) => seg !== '');
+  return segments.length ? segments : [`${node.opType}_${node.index}`];
+}
+
+/** A grouping of imported layers under one name (a PyTorch submodule's scope); never called. */
+export class OnnxScope extends Module {
+  override forward(): never {
+    throw new OnnxError('an ONNX scope groups layers of an imported graph and cannot be called on its own');
+  }
+}
+
+/** Register `layer` under `path` below `root`, creating scopes, renaming on any clash. */
+function place(root: Module, path: string[], layer: Module): void {
+  const free = (m: Module, name: string): boolean => !(name in m);
+  let parent = root;
+  for (const seg of path.slice(0, -1)) {
+    const existing = (parent as unknown as Record<string, unknown>)[seg];
+    if (existing instanceof OnnxScope) { parent = existing; continue; }
+    if (!free(parent, seg)) { parent = root; path = [path.join('_')]; break; }
+    const scope = new OnnxScope();
+    parent.registerModule(seg, scope);
+    parent = scope;
+  }
+  const base = path[path.length - 1]!;
   let name = base;
-  for (let k = 2; taken.has(name); k++) name = `${base}_${k}`;
-  taken.add(name);
-  return name;
+  for (let k = 1; !free(parent, name); k++) name = `${base}_${k}`;
+  parent.registerModule(name, layer);
 }
 
 export class OnnxModel extends Module {
@@ -50,7 +87,6 @@ export class OnnxModel extends Module {
     this.#maxElements = options.maxTensorElements ?? DEFAULT_LIMITS.maxTensorElements;
     const limits = { maxElements: this.#maxElements };
     for (const [k, v] of graph.initializers) this.#constants.set(k, v);
-    const taken = new Set<string>();
     for (const node of graph.nodes) {
       const spec = OPERATORS[node.opType]!;
       const constant = (i: number): Value | undefined => {
@@ -65,7 +101,7 @@ export class OnnxModel extends Module {
         node.outputs.forEach((o, i) => { if (o && outs[i] !== undefined) this.#constants.set(o, outs[i]!); });
         continue;
       }
-      if (prepared.module) this.registerModule(childName(node, taken), prepared.module);
+      if (prepared.module) place(this, layerPath(node), prepared.module);
       this.#steps.push({ node, prepared });
     }
     this.#steps.forEach((s, i) => { for (const n of s.node.inputs) if (n) this.#lastUse.set(n, i); });
