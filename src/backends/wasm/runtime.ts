@@ -30,7 +30,7 @@ let requestedThreads: number | null = null;
  * Time spent copying operands in (copyInMs) and results out (copyOutMs: allocating the fresh
  * result array and filling it) vs. whole kernel calls (ms); copyMs is their sum.
  */
-export const stats = { enabled: false, calls: 0, copyMs: 0, copyInMs: 0, copyOutMs: 0, totalMs: 0 };
+export const stats = { enabled: false, calls: 0, copyMs: 0, copyInMs: 0, copyOutMs: 0, totalMs: 0, lastKernelMs: 0 };
 
 /** Use an already compiled module (a browser compiles it asynchronously first). */
 export function provideModule(module: WebAssembly.Module): void {
@@ -91,6 +91,7 @@ export function call<T>(prepare: (r: Runtime) => { steps: Array<[string, number[
     if (stats.enabled) {
       const t3 = now();
       stats.calls++;
+      stats.lastKernelMs = t2 - t1;
       stats.copyInMs += t1 - t0;
       stats.copyOutMs += t3 - t2;
       stats.copyMs += (t1 - t0) + (t3 - t2);
