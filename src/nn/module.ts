@@ -288,8 +288,8 @@ export abstract class Module {
       }
     }
     if (strict) {
-      if (missingKeys.length) problems.push(`missing keys: ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
-      if (unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
+      if (missingKeys.length) problems.push(`missing keys: ${listKeys(missingKeys)}`);
+      if (unexpectedKeys.length) problems.push(`unexpected keys: ${listKeys(unexpectedKeys)}`);
     }
     if (problems.length) {
       throw new Error(`loadStateDict: cannot load into ${this.constructor.name}: ${problems.join('; ')}`);
@@ -301,15 +301,24 @@ export abstract class Module {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** Parameters then persistent buffers of each module, pre-order, without de-duplication. */
-  private *stateEntries(): Generator<[string, Tensor]> {
-    for (const [prefix, m] of this.namedModules()) {
-      const dotted = (name: string): string => (prefix ? `${prefix}.${name}` : name);
-      for (const [name, p] of m.namedOwnParameters()) yield [dotted(name), p];
-      for (const [name, b] of m[BUFFERS]) {
-        if (b !== null && !m[NON_PERSISTENT].has(name)) yield [dotted(name), b];
-      }
+  /**
+   * Parameters then persistent buffers of each module, pre-order, without de-duplication: a
+   * module placed twice appears under both names, as in PyTorch's state_dict.
+   */
+  private *stateEntries(prefix = '', path = new Set<Module>()): Generator<[string, Tensor]> {
+    if (path.has(this)) return; // a cycle: a module containing itself
+    path.add(this);
+    const dotted = (name: string): string => (prefix ? `${prefix}.${name}` : name);
+    for (const [name, p] of this.namedOwnParameters()) yield [dotted(name), p];
+    for (const [name, b] of this[BUFFERS]) {
+      if (b !== null && !this[NON_PERSISTENT].has(name)) yield [dotted(name), b];
     }
+    const self = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(this)) {
+      const child = self[key];
+      if (child instanceof Module) yield* child.stateEntries(dotted(key), path);
+    }
+    path.delete(this);
   }
 
   /** The hyper-parameters shown inside the parentheses of toString() (override per layer). */
@@ -371,6 +380,12 @@ function deepCopy(value: unknown, memo: Map<unknown, unknown>): unknown {
   }
   memo.set(value, out);
   return out;
+}
+
+/** Up to 10 quoted keys, then how many more. */
+function listKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 10).map((k) => `'${k}'`).join(', ');
+  return keys.length > 10 ? `${shown} and ${keys.length - 10} more` : shown;
 }
 
 function indent(text: string): string {

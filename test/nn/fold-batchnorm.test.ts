@@ -84,6 +84,9 @@ test('clone() copies parameters and buffers and keeps shared modules shared', ()
   assert.notEqual(shared.weight.data[0], 42);
   (copy[3] as nn.BatchNorm1d).runningMean!.data[0] = 7;
   assert.equal((model[3] as nn.BatchNorm1d).runningMean!.data[0], 0);
+  // As PyTorch's state_dict: a module placed twice is listed under both names.
+  assert.deepEqual(Object.keys(model.stateDict()), ['0.weight', '0.bias', '2.weight', '2.bias',
+    '3.weight', '3.bias', '3.running_mean', '3.running_var', '3.num_batches_tracked']);
   assert.deepEqual(Object.keys(copy.stateDict()), Object.keys(model.stateDict()));
   assert.equal(copy.parameters().length, model.parameters().length);
 });
