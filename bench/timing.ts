@@ -1,0 +1,69 @@
+/**
+ * Timing for the peer benchmark: warm up, then time repeated runs until both a minimum count
+ * and a time budget are reached, and report the median (the machine is shared; the median is
+ * robust to another process stealing a core for a moment) and the best run.
+ */
+
+/** How long to time one (library, case) cell. */
+export interface TimingPlan {
+  /** Timed runs at least (after warm-up). */
+  minRuns: number;
+  /** Timed runs at most. */
+  maxRuns: number;
+  /** Keep timing until this many milliseconds of timed runs have passed (or maxRuns). */
+  budgetMs: number;
+  /** Warm up until this many milliseconds have passed (at least one run). */
+  warmupMs: number;
+}
+
+export const FULL_PLAN: TimingPlan = { minRuns: 5, maxRuns: 40, budgetMs: 1200, warmupMs: 150 };
+export const QUICK_PLAN: TimingPlan = { minRuns: 2, maxRuns: 2, budgetMs: 0, warmupMs: 0 };
+
+/** Runs slower than this are timed once. */
+const SLOW_RUN_MS = 5000;
+
+export interface Timing {
+  /** Median seconds per run. */
+  median: number;
+  /** Fastest run, seconds. */
+  best: number;
+  /** Timed runs. */
+  runs: number;
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Time `run` (sync or async) under `plan`. A run slower than a second cuts the plan to at most
+ * three timed runs, and one slower than 5 s is timed once (its first run), so that slow peers
+ * (TF.js cpu on a big layer) don't take minutes.
+ * @example const t = await timeRuns(() => F.conv2d(x, w), FULL_PLAN); t.median  // seconds
+ */
+export async function timeRuns(run: () => unknown, plan: TimingPlan): Promise<Timing> {
+  const w0 = performance.now();
+  let first = true;
+  let lastMs = 0;
+  while (first || performance.now() - w0 < plan.warmupMs) {
+    const a = performance.now();
+    await run();
+    lastMs = performance.now() - a;
+    first = false;
+  }
+  // A run of seconds (TF.js cpu training, ConvNetJS) is its own measurement: warm-up effects
+  // are small next to it, and repeating it would take minutes.
+  if (lastMs > SLOW_RUN_MS) return { median: lastMs / 1000, best: lastMs / 1000, runs: 1 };
+  const minRuns = lastMs > 1000 ? Math.min(plan.minRuns, 3) : plan.minRuns;
+  const times: number[] = [];
+  const t0 = performance.now();
+  while (times.length < minRuns || (performance.now() - t0 < plan.budgetMs && times.length < plan.maxRuns)) {
+    const a = performance.now();
+    await run();
+    times.push((performance.now() - a) / 1000);
+  }
+  return { median: median(times), best: Math.min(...times), runs: times.length };
+}
