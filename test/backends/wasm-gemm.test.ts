@@ -51,6 +51,16 @@ describe('wasm f32_gemm', () => {
     assertClose(gemm(M, N, K, a, b, { batch, shareA: true }), naiveMatmul(batch, M, N, K, aRep, b), 'gemm shareA', 1e-5, 1e-5);
   });
 
+  it('gives bit-identical results on 1 and 2 threads (row and column splits)', () => {
+    for (const [M, N, K] of [[300, 40, 70], [20, 600, 300]] as const) {
+      const a = randomArray(M * K, M), b = randomArray(K * N, N);
+      setThreads(1);
+      const one = gemm(M, N, K, a, b, { transB: false });
+      setThreads(2);
+      assertClose(gemm(M, N, K, a, b), one, `gemm ${M}x${N}x${K} threads 1 vs 2`, 0, 0);
+    }
+  });
+
   it('returns the bias (or zeros) when K is 0', () => {
     setThreads(1);
     const bias = Float32Array.from([1, 2, 3]);
