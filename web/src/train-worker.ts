@@ -21,6 +21,7 @@ import { noGrad } from '../../src/autograd/graph.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { tensor } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { setThreads } from '../../src/backends/wasm/index.js';
 import { useFastestBackend, backendNote } from './backend.js';
 import type { FeatureLayer, FromWorker, GalleryItem, ToWorker, TrainSettings } from './train-protocol.js';
 
@@ -71,6 +72,9 @@ async function dataset(images: string, labels: string, name: string): Promise<By
 
 async function init(settings: TrainSettings): Promise<Run> {
   const backend = await useFastestBackend();
+  // Leave one core to the page (and the rest of the browser) so it stays responsive while the
+  // kernels' thread pool keeps the others busy.
+  if (backend === 'wasm') setThreads(Math.max(1, (navigator.hardwareConcurrency || 2) - 1));
   const [trainSet, testSet] = await Promise.all([
     dataset('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 'train'),
     dataset('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'test'),

@@ -23,6 +23,7 @@ const $ = {
   lossChart: byId('loss-chart'),
   accChart: byId('acc-chart'),
   gallery: byId('gallery'),
+  galleryStep: byId('gallery-step'),
   draw: byId<HTMLCanvasElement>('draw'),
   clear: byId<HTMLButtonElement>('clear'),
   copy: byId<HTMLButtonElement>('copy'),
@@ -104,6 +105,9 @@ function onMessage(m: FromWorker): void {
       history.testAcc.push([m.step, m.testAccuracy]);
       gallery = m.gallery;
       drawGallery();
+      // Which model state the predictions are from (the model moves on while training).
+      $.gallery.dataset.step = String(m.step);
+      $.galleryStep.textContent = `Predictions of the model at step ${m.step}.`;
       scheduleDraw();
       return;
     case 'state':
@@ -246,14 +250,20 @@ function clearCanvas(): void {
   ctx.fillRect(0, 0, $.draw.width, $.draw.height);
 }
 
+/**
+ * The canvas at 28×28: the mean of each 7×7 block of the red channel, so a copied test image
+ * comes back exactly and a drawn stroke is anti-aliased.
+ */
 function canvasPixels(): Float32Array {
-  const small = el('canvas', { width: SIDE, height: SIDE });
-  const sctx = small.getContext('2d', { willReadFrequently: true })!;
-  sctx.imageSmoothingQuality = 'high';
-  sctx.drawImage($.draw, 0, 0, SIDE, SIDE);
-  const rgba = sctx.getImageData(0, 0, SIDE, SIDE).data;
+  const k = $.draw.width / SIDE;
+  const rgba = ctx.getImageData(0, 0, $.draw.width, $.draw.height).data;
   const out = new Float32Array(SIDE * SIDE);
-  for (let i = 0; i < out.length; i++) out[i] = rgba[4 * i]! / 255;
+  for (let y = 0; y < $.draw.height; y++) {
+    for (let x = 0; x < $.draw.width; x++) {
+      out[Math.floor(y / k) * SIDE + Math.floor(x / k)]! += rgba[4 * (y * $.draw.width + x)]!;
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! / (k * k * 255);
   return out;
 }
 
