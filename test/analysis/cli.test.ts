@@ -73,7 +73,7 @@ test('summary without a model lists the zoo; errors are one line with exit code 
   for (const n of ['lenet5', 'alexnet', 'vgg16', 'googlenet', 'resnet50', 'mobilenet', 'fashion-cnn', 'autoencoder']) assert.match(list.stdout, new RegExp(`^  ${n} `, 'm'));
   const bad = dnnkit('summary', 'vgg17');
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^dnnkit summary: unknown model 'vgg17'; zoo models: lenet5, alexnet/);
+  assert.match(bad.stderr, /^dnnkit summary: unknown model 'vgg17'; zoo models: lenet5, alexnet/m);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
   const dims = dnnkit('summary', 'alexnet', '--input', '3x227');
   assert.equal(dims.code, 2);
@@ -164,5 +164,5 @@ test('summary of an .onnx file: the imported graph, layer by layer', () => {
   assert.match(rows[1]!, /^conv,CONV,conv2d,1,1,16,16,5,5,6,7,8,2,1,2,1,1x6x7x8,150,6,0,8400,/);
   const missing = dnnkit('summary', 'nothere.onnx');
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^dnnkit summary: nothere\.onnx: no such file/);
+  assert.match(missing.stderr, /^dnnkit summary: nothere\.onnx: no such file/m);
 });
