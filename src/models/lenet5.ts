@@ -6,7 +6,7 @@ export const lenet5: ZooEntry = {
   name: 'lenet5',
   title: 'LeNet-5: 3 CONV + 2 FC, tanh, average-pool subsampling',
   source: 'Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, "Gradient-based learning applied to document recognition", Proc. IEEE 86(11), 1998',
-  notes: 'C3 is a plain 6->16 5x5 conv (the paper connects each C3 map to a subset of S2 maps: 1,516 weights instead of 2,400); '
+  notes: 'C3 is a plain 6->16 5x5 conv (the paper connects each C3 map to a subset of S2 maps: 1,500 weights + 16 biases instead of 2,400 + 16); '
     + 'S2/S4 are 2x2 average pools without the trainable coefficient and bias; the squashing function is plain tanh '
     + '(the paper scales it: 1.7159 tanh(2x/3)); the RBF output layer is an FC layer.',
   inputShape: [1, 32, 32],
