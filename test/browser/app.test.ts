@@ -68,6 +68,11 @@ describe('browser app: server and pages', { skip }, () => {
     for (const path of ['index.html', 'conv.html', 'network.html', 'train.html']) {
       const page = await app.newPage(path, { viewport: { width: 390, height: 844 } });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      // Every control has an accessible name: a <label>, aria-label or its own text.
+      const unnamed = await page.$$eval('input, select, textarea, button', (els) => els
+        .filter((e) => !((e as HTMLInputElement).labels?.length) && !e.getAttribute('aria-label') && !(e.textContent ?? '').trim())
+        .map((e) => e.id || e.outerHTML.slice(0, 60)));
+      assert.deepEqual(unnamed, [], `${path}: controls without an accessible name`);
       assert.ok(overflow <= 1, `${path} is ${overflow}px wider than a 390px phone screen`);
       await screenshot(page, `phone-${path.replace('.html', '')}`);
       await page.context().close();
