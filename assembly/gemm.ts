@@ -267,3 +267,19 @@ export function f32_gemm(M: i32, N: i32, K: i32,
     }
   }
 }
+
+/**
+ * `count` independent products C_t = A_t * B_t (t < count), the operands of consecutive t
+ * `strideA`, `strideB`, `strideC` elements apart (0 shares an operand): a batched matmul in one
+ * call, so a thread takes a range of the batch without a wake-up per matrix.
+ */
+export function f32_gemm_strided(count: i32, strideA: i32, strideB: i32, strideC: i32,
+                                 M: i32, N: i32, K: i32,
+                                 a: usize, rsA: i32, csA: i32,
+                                 b: usize, rsB: i32, csB: i32,
+                                 c: usize, ldc: i32, mode: i32, bias: usize, scratch: usize): void {
+  for (let t = 0; t < count; t++) {
+    f32_gemm(M, N, K, a + (<usize>t * <usize>strideA << 2), rsA, csA, b + (<usize>t * <usize>strideB << 2), rsB, csB,
+      c + (<usize>t * <usize>strideC << 2), ldc, mode, bias, scratch);
+  }
+}

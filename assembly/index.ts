@@ -1,7 +1,7 @@
 // The dnnkit WebAssembly kernels (SIMD128). Every export works on raw pointers into the
 // (shared) memory the host imports; the host owns all allocation (see src/backends/wasm).
 
-export { f32_gemm, gemmScratchBytes } from './gemm';
+export { f32_gemm, f32_gemm_strided, gemmScratchBytes } from './gemm';
 export { conv2d_forward, conv2d_backward_input, conv2d_backward_filter, conv2d_backward_bias,
   convScratchBytes } from './conv';
 

@@ -33,33 +33,22 @@ export function gemm(M: number, N: number, K: number, a: Float32Array, b: Float3
     const strideA = shareA ? 0 : M * K, strideB = shareB ? 0 : K * N;
     const biasp = biasCols ? r.arena.put(biasCols) : 0;
     const mode = biasCols ? 3 : 0; // 3: bias[j] down each column
-    const slices: number[][] = [];
-    const one = (bi: number, i0: number, i1: number, j0: number, j1: number): number[] => {
-      const A = ap + 4 * (bi * strideA), B = bp + 4 * (bi * strideB), C = cp + 4 * (bi * M * N);
-      return [i1 - i0, j1 - j0, K, A + 4 * i0 * rsA, rsA, csA, B + 4 * j0 * csB, rsB, csB,
-        C + 4 * (i0 * N + j0), N, mode, biasCols ? biasp + 4 * j0 : 0];
+    // Each thread takes a range of the batch (all of each product), or, for fewer products
+    // than threads, a block of rows or columns of every product.
+    const parts: number[][] = [];
+    const slice = (b0: number, b1: number, i0: number, i1: number, j0: number, j1: number): void => {
+      parts.push([b1 - b0, strideA, strideB, M * N, i1 - i0, j1 - j0, K,
+        ap + 4 * (b0 * strideA + i0 * rsA), rsA, csA, bp + 4 * (b0 * strideB + j0 * csB), rsB, csB,
+        cp + 4 * (b0 * M * N + i0 * N + j0), N, mode, biasCols ? biasp + 4 * j0 : 0, r.arena.alloc(r.scratchBytes)]);
     };
     if (batch >= T) {
-      for (const [b0, b1] of splitRange(batch, T)) slices.push([b0, b1, 0, M, 0, N]);
+      for (const [b0, b1] of splitRange(batch, T)) slice(b0, b1, 0, M, 0, N);
     } else if (M >= N) {
-      for (const [i0, i1] of splitRange(M, T, 4)) slices.push([0, batch, i0, i1, 0, N]);
+      for (const [i0, i1] of splitRange(M, T, 4)) slice(0, batch, i0, i1, 0, N);
     } else {
-      for (const [j0, j1] of splitRange(N, T, 8)) slices.push([0, batch, 0, M, j0, j1]);
+      for (const [j0, j1] of splitRange(N, T, 8)) slice(0, batch, 0, M, j0, j1);
     }
-    // One pool call per batch index keeps the kernel signature flat; a slice spanning several
-    // batches runs them one after another on its thread.
-    const steps: Array<[string, number[][]]> = [];
-    const maxB = Math.max(...slices.map((s) => s[1]! - s[0]!));
-    for (let k = 0; k < maxB; k++) {
-      const parts: number[][] = [];
-      for (const [b0, b1, i0, i1, j0, j1] of slices) {
-        if (b0! + k < b1!) parts.push([...one(b0! + k, i0!, i1!, j0!, j1!), 0]);
-      }
-      steps.push(['f32_gemm', parts]);
-    }
-    // Scratch per thread slot, after the operands (parts[t] runs on thread t in every step).
-    const scratch = slices.map(() => r.arena.alloc(r.scratchBytes));
-    for (const [, parts] of steps) parts.forEach((p, t) => { p[p.length - 1] = scratch[t]!; });
+    const steps: Array<[string, number[][]]> = [['f32_gemm_strided', parts]];
     return { steps, finish: () => r.arena.take(cp, clen) };
   });
 }

@@ -9,7 +9,7 @@ import { Pool, availableCores } from './pool.js';
 
 /** Kernel exports that may run on worker threads (the pool addresses them by index). */
 export const KERNEL_NAMES = [
-  'f32_gemm', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
+  'f32_gemm', 'f32_gemm_strided', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
   'dwconv2d_forward', 'dwconv2d_backward_input', 'dwconv2d_backward_filter',
 ];
 
