@@ -4,6 +4,7 @@
  * rank in C order (little or big endian); writes float32 little-endian, version 1.
  */
 import { Tensor } from '../tensor/tensor.js';
+import { MAX_ELEMENTS } from '../tensor/shape.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -39,12 +40,18 @@ export function decodeNpy(bytes: Uint8Array, source = 'npy data'): Tensor {
   const little = m[1] !== '>';
   const kind = m[2]!, size = Number(m[3]);
   const count = shape.reduce((a, b) => a * b, 1);
+  // Resolve the element reader and check the size before allocating anything: the fuzzer found
+  // that a zero-byte dtype ('<f0') with shape (1000000000000,) passed the data-length check and
+  // reached `new Float32Array(1e12)`.
+  const read = reader(kind, size, descr, source);
+  if (count > MAX_ELEMENTS) {
+    throw new Error(`${source}: shape (${shape.join(', ')}) has ${count.toExponential(3)} elements, more than the limit of ${MAX_ELEMENTS}`);
+  }
   const dataStart = start + headerLen;
   if (bytes.length - dataStart < count * size) {
     throw new Error(`${source}: shape (${shape.join(', ')}) of ${descr} needs ${count * size} bytes of data, the file has ${bytes.length - dataStart}`);
   }
   const out = new Float32Array(count);
-  const read = reader(kind, size, descr, source);
   for (let i = 0; i < count; i++) out[i] = read(view, dataStart + i * size, little);
   return new Tensor(out, shape);
 }
