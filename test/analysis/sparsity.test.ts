@@ -5,11 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli } from '../cli/run-cli.js';
 import * as nn from '../../src/nn/index.js';
 import { measureSparsity } from '../../src/analysis/sparsity.js';
 import { manualSeed, randn, tensor, type Tensor } from '../../src/index.js';
@@ -62,23 +61,21 @@ test('FC zero-operand share is the zero fraction of its input; batches accumulat
   assert.equal(r.layers.find((l) => l.name === 'fc')!.zeroMacShare, 5 / 12);
 });
 
-const compiled = import.meta.url.endsWith('.js');
-const runner = fileURLToPath(new URL(`./run-cli.${compiled ? 'js' : 'ts'}`, import.meta.url));
-const dnnkit = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), runner, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+const dnnkit = async (...args: string[]) => {
+  const r = await runCli(args);
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
 
-test('dnnkit summary --checkpoint: summary and measured sparsity of a trained model', () => {
+test('dnnkit summary --checkpoint: summary and measured sparsity of a trained model', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dnnkit-sparsity-'));
   try {
-    const train = dnnkit('train', '--epochs', '1', '--limit', '128', '--test-limit', '32', '--out', dir, '--seed', '1');
+    const train = await dnnkit('train', '--epochs', '1', '--limit', '128', '--test-limit', '32', '--out', dir, '--seed', '1');
     assert.equal(train.code, 0, train.stderr);
-    const table = dnnkit('summary', '--checkpoint', dir, '--limit', '64');
+    const table = await dnnkit('summary', '--checkpoint', dir, '--limit', '64');
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /Measured sparsity on 64 images/);
     assert.match(table.stdout, /MACs whose activation operand is zero: \d+\.\d% of all CONV\/FC MACs/);
-    const json = JSON.parse(dnnkit('summary', 'fashion-cnn', '--checkpoint', dir, '--limit', '32', '--json').stdout) as {
+    const json = JSON.parse((await dnnkit('summary', 'fashion-cnn', '--checkpoint', dir, '--limit', '32', '--json')).stdout) as {
       totals: { weights: number }; sparsity: { images: number; zeroMacShare: number; layers: Array<{ type: string; outputZeroFraction: number | null }> };
     };
     assert.equal(json.totals.weights, 421_408);
@@ -87,7 +84,7 @@ test('dnnkit summary --checkpoint: summary and measured sparsity of a trained mo
     assert.equal(relus.length, 3);
     for (const l of relus) assert.ok(l.outputZeroFraction! > 0.05 && l.outputZeroFraction! < 0.99, `ReLU zeros ${l.outputZeroFraction}`);
     assert.ok(json.sparsity.zeroMacShare > 0 && json.sparsity.zeroMacShare < 1);
-    const wrong = dnnkit('summary', 'alexnet', '--checkpoint', dir);
+    const wrong = await dnnkit('summary', 'alexnet', '--checkpoint', dir);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /holds a fashion-cnn, not a alexnet/);
   } finally {
