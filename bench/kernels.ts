@@ -11,7 +11,7 @@
  */
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../src/backends/wasm/conv.js';
 import { gemm } from '../src/backends/wasm/gemm.js';
-import { setThreads, stats } from '../src/backends/wasm/runtime.js';
+import { setThreads, stats, waitForThreads } from '../src/backends/wasm/runtime.js';
 import type { Conv2dParams } from '../src/einsum/types.js';
 
 function params(N: number, C: number, H: number, M: number, R: number, pad: number, groups = 1, stride = 1): Conv2dParams {
@@ -81,6 +81,7 @@ console.log(`${'case'.padEnd(40)}threads  GFLOP/s best  median  per-core  kernel
 for (const c of chosen) {
   for (const t of [1, 2]) {
     setThreads(t);
+    waitForThreads();
     const { best, median, copy, copyIn, cpu, kernel } = time(c.run);
     const g = (sec: number): string => (c.flops / sec / 1e9).toFixed(1);
     console.log(`${c.name.padEnd(40)}${String(t).padStart(7)}  ${g(best).padStart(12)}  ${g(median).padStart(6)}  ${g(cpu).padStart(8)}  ${g(kernel).padStart(11)}  ${(best * 1e3).toFixed(2).padStart(8)}  ${(copy * 100).toFixed(0).padStart(5)} (${(copyIn * 100).toFixed(0)})`);

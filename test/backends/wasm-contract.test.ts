@@ -10,7 +10,7 @@ import { conv2dEinsum, convTranspose2dEinsum, convOutputSize, convTransposeOutpu
 import type { BoundEinsum } from '../../src/einsum/types.js';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { wasm } from '../../src/backends/wasm/index.js';
-import { setThreads } from '../../src/backends/wasm/runtime.js';
+import { setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
 import { listBackends, getBackend } from '../../src/backends/registry.js';
 import { randomArray } from './wasm-naive.js';
 
@@ -42,6 +42,7 @@ describe('wasm backend contract vs the reference interpreter', () => {
   for (const threads of [1, 2]) {
     it(`conv2d: dense, strided, dilated, grouped, depthwise, with and without bias (${threads} threads)`, () => {
       setThreads(threads);
+      waitForThreads();
       checkAllTargets(conv2dEinsum(conv(2, 3, 8, 7, 5, 3, 3, { PH: 1, PW: 1 }), true), 'conv 3x3');
       checkAllTargets(conv2dEinsum(conv(2, 4, 9, 9, 6, 3, 2, { U: 2, V: 3, PH: 2, PW: 1, DH: 2 }), true), 'conv strided dilated');
       checkAllTargets(conv2dEinsum(conv(1, 6, 6, 6, 4, 3, 3, { PH: 1, PW: 1, G: 2 }), false), 'conv groups 2');

@@ -6,7 +6,8 @@
 import { describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
-import { setThreads } from '../../src/backends/wasm/runtime.js';
+import { runtime, setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
+import assert from 'node:assert/strict';
 import { convParams, naiveConv, naiveConvDw, naiveConvDx, randomArray } from './wasm-naive.js';
 
 type Shape = Parameters<typeof convParams>[0];
@@ -57,7 +58,12 @@ describe('wasm conv2d kernels', () => {
     const p = convParams({ N: 1, C: 16, H: 30, W: 30, M: 24, R: 3, S: 3, pad: 1 });
     const x = randomArray(p.N * p.C * p.H * p.W, 5), w = randomArray(p.M * p.C * 9, 6), dy = randomArray(p.N * p.M * p.P * p.Q, 7);
     const run = (t: number) => { setThreads(t); return [conv2dForward(p, x, w, null), conv2dBackwardInput(p, dy, w), conv2dBackwardFilter(p, x, dy)]; };
-    const one = run(1), two = run(2);
+    const one = run(1);
+    setThreads(2);
+    assert.equal(waitForThreads(), 1, 'the worker thread did not start');
+    const before = runtime().pool.workerParts;
+    const two = run(2);
+    assert.ok(runtime().pool.workerParts >= before + 3, 'the worker thread took no part of the calls');
     one.forEach((a, i) => assertClose(two[i]!, a, `threads 1 vs 2, output ${i}`, 0, 0));
   });
 });

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { gemm } from '../../src/backends/wasm/gemm.js';
-import { setThreads } from '../../src/backends/wasm/runtime.js';
+import { setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
 import { naiveMatmul, randomArray, transpose } from './wasm-naive.js';
 
 const tol = (K: number): number => 1e-5 * Math.max(1, Math.sqrt(K));
@@ -11,6 +11,7 @@ describe('wasm f32_gemm', () => {
   for (const threads of [1, 2]) {
     it(`matches the naive product at every tile edge (${threads} thread${threads > 1 ? 's' : ''})`, () => {
       setThreads(threads);
+      waitForThreads();
       let seed = 1;
       for (const M of [1, 3, 4, 5, 8, 9, 13, 129]) {
         for (const N of [1, 7, 8, 9, 16, 17, 513]) {
@@ -57,6 +58,7 @@ describe('wasm f32_gemm', () => {
       setThreads(1);
       const one = gemm(M, N, K, a, b, { transB: false });
       setThreads(2);
+      waitForThreads();
       assertClose(gemm(M, N, K, a, b), one, `gemm ${M}x${N}x${K} threads 1 vs 2`, 0, 0);
     }
   });

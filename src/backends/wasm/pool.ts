@@ -2,10 +2,10 @@
  * The worker pool: threads that run kernel slices over the shared wasm memory.
  *
  * `run(name, parts)` runs parts[0] on the calling thread and parts[i] on worker i-1, then
- * blocks on Atomics.wait until every worker is done, so a kernel call stays synchronous. In
- * Node the workers start (and are waited for) on first use and are unref'd, so they never keep
- * the process alive. In a browser a blocking start would deadlock, so workers start in the
- * background and join the calls once they are ready.
+ * blocks on Atomics.wait until every worker is done, so a kernel call stays synchronous.
+ * Workers start on first use, in the background, and join the calls once they are ready (a
+ * blocking start would deadlock in a browser and waste the start-up time in Node). Node
+ * workers are unref'd, so they never keep the process alive.
  */
 import { nodeModule } from './node.js';
 import {
@@ -34,8 +34,8 @@ function mayBlock(): boolean {
   return typeof g.WorkerGlobalScope === 'function' && globalThis instanceof g.WorkerGlobalScope;
 }
 
-/** Start-up wait for a Node worker to instantiate the module, after which threads are disabled. */
-const START_TIMEOUT_MS = 10000;
+/** A worker not ready this long after its start is given up on (threads are disabled). */
+const START_TIMEOUT_MS = 30000;
 
 export class Pool {
   private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
@@ -43,6 +43,7 @@ export class Pool {
   private readonly f64 = new Float64Array(this.control);
   private readonly workers: Handle[] = [];
   private readonly fnIndex = new Map<string, number>();
+  private readonly startedAt: number[] = [];
   private threads = 1;
   private broken = !mayBlock();
 
@@ -65,6 +66,26 @@ export class Pool {
     this.threads = Math.min(n, MAX_WORKERS + 1);
   }
 
+  /** Slices of kernel calls run on worker threads so far (tests check threads really ran). */
+  workerParts = 0;
+
+  /**
+   * Start the workers `size` asks for and block until they are ready (or `timeoutMs` passes);
+   * returns how many are. Node only (a browser page's main thread may not block).
+   */
+  waitReady(timeoutMs = START_TIMEOUT_MS): number {
+    const want = this.size - 1;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const ready = this.readyWorkers(want);
+      if (ready >= want || this.broken) return ready;
+      const left = deadline - performance.now();
+      if (left <= 0) return ready;
+      const base = slotBase(ready);
+      Atomics.wait(this.i32, base + STATE, Atomics.load(this.i32, base + STATE), Math.min(left, 50));
+    }
+  }
+
   /**
    * Run export `name` once per entry of `parts` (its argument list), in parallel; returns when
    * all are done. parts.length must not exceed `size`.
@@ -79,6 +100,7 @@ export class Pool {
     const local: number[][] = [parts[0]!, ...parts.slice(1 + ready)];
     Atomics.store(this.i32, DONE, 0);
     for (let w = 0; w < ready; w++) this.post(w, fn, parts[w + 1]!);
+    this.workerParts += ready;
     let err: unknown = null;
     try {
       for (const a of local) call(...a);
@@ -116,12 +138,22 @@ export class Pool {
     let ready = 0;
     while (ready < Math.min(want, this.workers.length)) {
       const st = Atomics.load(this.i32, slotBase(ready) + STATE);
-      if (st !== STATE_READY) break;
-      ready++;
+      if (st === STATE_READY) { ready++; continue; }
+      if (st === STATE_FAILED || performance.now() - this.startedAt[ready]! > START_TIMEOUT_MS) {
+        this.broken = true;
+        console.warn(`dnnkit: wasm worker thread ${st === STATE_FAILED ? 'failed to start' : 'did not start in time'}; running single-threaded`);
+        return 0;
+      }
+      break;
     }
     return ready;
   }
 
+  /**
+   * Start one worker. Nobody waits for it: until it reports ready (it instantiates the module
+   * on its own thread, in parallel with the calls running here), its share of each call runs
+   * on the calling thread. Results do not depend on how the work was split.
+   */
   private startWorker(): void {
     const slot = this.workers.length;
     const base = slotBase(slot);
@@ -130,23 +162,13 @@ export class Pool {
     // Compiled: worker.js beside this file; under tsx: a bootstrap that loads worker.ts.
     const dev = import.meta.url.endsWith('.ts');
     const url = new URL(dev ? './worker-tsx.mjs' : './worker.js', import.meta.url);
+    this.startedAt[slot] = performance.now();
     if (wt) {
       const worker = new wt.Worker(url, { workerData: init });
       worker.unref();
+      worker.on('error', () => Atomics.store(this.i32, base + STATE, STATE_FAILED));
       this.workers.push(worker);
-      // Node: block until it is ready (or failed), so the call that started it can use it.
-      const deadline = Date.now() + START_TIMEOUT_MS;
-      for (;;) {
-        const st = Atomics.load(this.i32, base + STATE);
-        if (st === STATE_READY) return;
-        const left = deadline - Date.now();
-        if (st === STATE_FAILED || left <= 0) {
-          this.broken = true;
-          console.warn(`dnnkit: wasm worker thread did not start (${st === STATE_FAILED ? 'failed' : 'timeout'}); running single-threaded`);
-          return;
-        }
-        Atomics.wait(this.i32, base + STATE, st, Math.min(left, 100));
-      }
+      return;
     }
     const W = (globalThis as { Worker?: new (u: URL, o: object) => Handle & { postMessage(m: unknown): void } }).Worker;
     if (!W) {

@@ -61,6 +61,14 @@ export function setThreads(n: number): void {
   rt?.pool.setThreads(n);
 }
 
+/**
+ * Block until the worker threads are running (they otherwise start in the background on the
+ * first call and join once ready); returns how many are. For benchmarks and tests, in Node.
+ */
+export function waitForThreads(timeoutMs?: number): number {
+  return runtime().pool.waitReady(timeoutMs);
+}
+
 /** The number of threads wasm kernels use now. */
 export function getThreads(): number {
   return rt ? rt.pool.size : (requestedThreads ?? availableCores());
