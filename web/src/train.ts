@@ -3,6 +3,7 @@
  * work — data, model, training, inference — happens in train-worker.ts; this thread only draws,
  * so it answers clicks at once while the model trains.
  */
+import { DEFAULT_LR } from '../../src/train/setup.js';
 import { lineChart } from './charts.js';
 import { byId, el, fmt, setStatus } from './dom.js';
 import { showBackendName } from './backend.js';
@@ -315,6 +316,14 @@ $.copy.addEventListener('click', () => {
 });
 $.start.addEventListener('click', () => send({ type: running ? 'pause' : 'start' }));
 $.reset.addEventListener('click', newModel);
+// The CLI's default learning rate of each optimizer (Adam 1e-3, SGD 0.05); takes effect with a new model.
+$.optimizer.addEventListener('change', () => {
+  $.lr.value = String(DEFAULT_LR[$.optimizer.value as keyof typeof DEFAULT_LR]);
+  setStatus($.status, 'Press "New model" to train with these settings.');
+});
+for (const input of [$.lr, $.batchSize, $.seed]) {
+  input.addEventListener('change', () => setStatus($.status, 'Press "New model" to train with these settings.'));
+}
 byId<HTMLFormElement>('controls').addEventListener('submit', (e) => e.preventDefault());
 
 clearCanvas();
