@@ -52,7 +52,7 @@ function checkShape(inputShape: readonly number[]): number[] {
  *   s.totals.weights  // 60954656
  *   s.totals.macs     // 724406816
  */
-export function summary(model: unknown, inputShape: readonly number[], options: { name?: string } = {}): Summary {
+export function summary(model: Module | Arch, inputShape: readonly number[], options: { name?: string } = {}): Summary {
   const shape = checkShape(inputShape);
   const { arch, name } = archOf(model);
   if (model instanceof Module && hasOpaque(arch)) {

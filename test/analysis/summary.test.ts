@@ -106,7 +106,7 @@ test('shape errors name the layer and both shapes', () => {
   assertThrowsWith(() => summary(residual(conv(3, 8, 3)), [1, 3, 8, 8]), 'residual', '[1, 8, 6, 6]', '[1, 3, 8, 8]');
   assertThrowsWith(() => summary(seq(conv(3, 8, 9)), [1, 3, 4, 4]), "layer '0' (conv2d)", '4x4 input');
   assertThrowsWith(() => summary(seq(act('relu')), [3]), 'inputShape');
-  assertThrowsWith(() => summary({ op: 'nonsense' }, [1, 3, 4, 4]), 'nn Module or an architecture');
+  assertThrowsWith(() => summary({ op: 'nonsense' } as unknown as nn.Module, [1, 3, 4, 4]), 'nn Module or an architecture');
 });
 
 test('formats: compact counts, CSV rows, Markdown totals, 80-column table', () => {
