@@ -297,6 +297,10 @@ export function onnxTarget(): FuzzTarget<Uint8Array> {
   return {
     name: 'onnx', mustMention: 'mutant.onnx', show: hex,
     arbitrary: mutationArb.map((ms) => mutate(bytes, ms)),
-    run: (b) => { tryMutant(b, input); },
+    run: (b) => {
+      // tryMutant returns OnnxErrors as outcomes (and rethrows anything else); count them as rejections.
+      const outcome = tryMutant(b, input);
+      if (outcome.error !== undefined) throw new Error(outcome.error);
+    },
   };
 }
