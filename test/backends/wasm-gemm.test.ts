@@ -2,12 +2,20 @@
 import { describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { gemm } from '../../src/backends/wasm/gemm.js';
-import { setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
+import { runtime, setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
+import { loadedVariant } from '../../src/backends/wasm/loader.js';
+import assert from 'node:assert/strict';
 import { naiveMatmul, randomArray, transpose } from './wasm-naive.js';
 
 const tol = (K: number): number => 1e-5 * Math.max(1, Math.sqrt(K));
 
 describe('wasm f32_gemm', () => {
+  it('runs the module variant the parent test expects', () => {
+    const want = process.env['DNNKIT_EXPECT_WASM_VARIANT'];
+    runtime();
+    if (want) assert.equal(loadedVariant, want);
+  });
+
   for (const threads of [1, 2]) {
     it(`matches the naive product at every tile edge (${threads} thread${threads > 1 ? 's' : ''})`, () => {
       setThreads(threads);
