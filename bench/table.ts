@@ -33,12 +33,16 @@ function layerTable(report: BenchReport): Table {
   const peers = report.peers.filter((p) => p.available && report.layers.some((l) => l.results[p.id] && !('skipped' in l.results[p.id]!)));
   const ratioPeers = RATIO_PEERS.filter((id) => peers.some((p) => p.id === id));
   const label = (id: string): string => report.peers.find((p) => p.id === id)?.label ?? id;
-  const header = ['layer', 'N', 'pass', 'MMAC', ...peers.map((p) => p.label), 'copy %', ...ratioPeers.map((id) => `2t/${label(id)}`)];
+  // TF.js wasm is single-threaded in Node, so dnnkit 1t against it is the like-for-like ratio.
+  const oneThread = peers.some((p) => p.id === 'dnnkit-wasm-1t') && ratioPeers.includes('tfjs-wasm');
+  const header = ['layer', 'N', 'pass', 'MMAC', ...peers.map((p) => p.label), 'copy %', ...ratioPeers.map((id) => `2t/${label(id)}`),
+    ...(oneThread ? [`1t/${label('tfjs-wasm')}`] : [])];
   const rows = report.layers.map((r) => {
     const main = r.results[MAIN];
     const copy = main && 'copyShare' in main && main.copyShare !== undefined ? (100 * main.copyShare).toFixed(0) : '';
     return [...rowLabel(r), r.pass, (r.macs / 1e6).toFixed(1), ...peers.map((p) => cell(r.results[p.id])), copy,
-      ...ratioPeers.map((id) => ratio(gflops(main), gflops(r.results[id])))];
+      ...ratioPeers.map((id) => ratio(gflops(main), gflops(r.results[id]))),
+      ...(oneThread ? [ratio(gflops(r.results['dnnkit-wasm-1t']), gflops(r.results['tfjs-wasm']))] : [])];
   });
   return { header, rows };
 }
@@ -84,7 +88,10 @@ export function goals(report: BenchReport): string[] {
     const ort = gflops(row.results['ort-web-2t']), tfw = gflops(row.results['tfjs-wasm']);
     const parts = [`${row.title} (N=${row.N}): ${g.toFixed(1)} GFLOP/s on 2 threads, target >= 70: ${mark(g >= 70)}`];
     if (ort !== null) parts.push(`${(g / ort).toFixed(2)}x ONNX Runtime Web (target 1.4x: ${mark(g / ort >= 1.4)})`);
-    if (tfw !== null) parts.push(`${(g / tfw).toFixed(2)}x TF.js wasm (target 2x: ${mark(g / tfw >= 2)})`);
+    if (tfw !== null) {
+      const one = gflops(row.results['dnnkit-wasm-1t']);
+      parts.push(`${(g / tfw).toFixed(2)}x TF.js wasm (target 2x: ${mark(g / tfw >= 2)}${one !== null ? `; 1 thread each: ${(one / tfw).toFixed(2)}x` : ''})`);
+    }
     out.push(parts.join('; '));
   }
   const dw = best('depthwise-3x3', MAIN);

@@ -16,7 +16,7 @@ export interface TimingPlan {
   warmupMs: number;
 }
 
-export const FULL_PLAN: TimingPlan = { minRuns: 5, maxRuns: 40, budgetMs: 1200, warmupMs: 150 };
+export const FULL_PLAN: TimingPlan = { minRuns: 5, maxRuns: 30, budgetMs: 600, warmupMs: 100 };
 export const QUICK_PLAN: TimingPlan = { minRuns: 2, maxRuns: 2, budgetMs: 0, warmupMs: 0 };
 
 /** Runs slower than this are timed once. */

@@ -3,7 +3,8 @@
  * SIMD). TF.js convolutions are NHWC with HWIO filters (its wasm backend accepts nothing else),
  * so operands are converted once, outside the timed call; tensors stay in the backend between
  * calls (as a TF.js user keeps them) and each call ends with dataSync() so the result is in
- * JavaScript, as dnnkit's is.
+ * JavaScript, as dnnkit's is. In Node the wasm backend is single-threaded: its threaded build
+ * needs browser workers (forcing WASM_HAS_MULTITHREAD_SUPPORT fails to initialise).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -28,8 +29,8 @@ async function loadTf(): Promise<TF> {
   return tfPromise;
 }
 
-/** TF.js cpu runs only cells below this many MACs (it does ~1-3 GFLOP/s). */
-const CPU_MAX_MACS = 4e9;
+/** TF.js cpu runs only cells below this many MACs (it does ~1-2 GFLOP/s): batch 1 and small batch 32. */
+const CPU_MAX_MACS = 2e9;
 /** Its Conv2DBackpropFilter indexes through TensorBuffer.get per element: ~3 MFLOP/s. */
 const CPU_MAX_FILTER_GRAD_MACS = 2e6;
 
