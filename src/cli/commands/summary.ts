@@ -54,7 +54,8 @@ function listing(): string {
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((n) => {
     const e = zoo.entry(n);
-    return `  ${n.padEnd(width)}  ${e.inputShape.join('x').padEnd(9)}  ${e.title}`;
+    const line = `  ${n.padEnd(width)}  ${e.inputShape.join('x').padEnd(9)}  ${e.title}`;
+    return line.length <= 80 ? line : `${line.slice(0, 79)}…`;
   });
   return ['Zoo models (dnnkit summary MODEL):', ...lines, ''].join('\n');
 }
