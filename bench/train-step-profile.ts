@@ -3,14 +3,16 @@
  * wraps every method of the active backend with a timer, runs a few forward+backward steps.
  *
  *   node --import tsx bench/train-step-profile.ts [batch=128] [threads]
+ *   BACKEND=reference MODEL=autoencoder node --import tsx bench/train-step-profile.ts 64
  */
-import { randn, getBackend, F } from '../src/index.js';
+import { randn, getBackend, setBackend, F } from '../src/index.js';
 import { setThreads } from '../src/backends/wasm/runtime.js';
 import { autoencoder, fashionCnn } from '../src/train/default-model.js';
 import type { Backend } from '../src/backends/backend.js';
 import type { BoundEinsum } from '../src/einsum/types.js';
 
 const batch = Number(process.argv[2] ?? 128);
+if (process.env['BACKEND']) setBackend(process.env['BACKEND']);
 if (process.argv[3]) setThreads(Number(process.argv[3]));
 const backend = getBackend() as unknown as Record<string, unknown>;
 const times = new Map<string, { ms: number; calls: number }>();
