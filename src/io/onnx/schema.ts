@@ -5,10 +5,11 @@
  * dnnkit does not model (training_info, functions, sparse tensors, ...) are skipped by the
  * decoder as unknown fields, which protobuf allows.
  *
- * Kept as a TypeScript object rather than a .proto file so the loader works unchanged in the
- * browser (no file to fetch, no parser to ship).
+ * The codecs are protobufjs's static code generated from this descriptor (onnx-proto.ts, by
+ * scripts/make-onnx-proto.ts): protobufjs's run-time reflection would build them with
+ * Function(), which the browser app's Content-Security-Policy (no 'unsafe-eval') forbids.
  */
-import protobuf from 'protobufjs/light.js';
+import { onnx } from './onnx-proto.js';
 
 const rep = 'repeated' as const;
 /** ONNX's onnx.proto is proto2 with `[packed = true]` only on TensorProto's numeric data. */
@@ -169,9 +170,16 @@ export const onnxDescriptor = {
   },
 };
 
-const root = protobuf.Root.fromJSON(onnxDescriptor);
-/** The message types, resolved once. */
-export const ModelProtoType = root.lookupType('onnx.ModelProto');
+/** What dnnkit uses of a generated message class. */
+export interface MessageCodec {
+  decode(bytes: Uint8Array): unknown;
+  encode(message: unknown): { finish(): Uint8Array };
+  fromObject(object: Record<string, unknown>): unknown;
+  toObject(message: unknown, options?: { longs?: unknown; defaults?: boolean }): Record<string, unknown>;
+}
+
+/** The ModelProto codec (the root message of an .onnx file). */
+export const ModelProtoType = (onnx as unknown as { ModelProto: MessageCodec }).ModelProto;
 
 /** ONNX TensorProto.DataType values dnnkit meets. */
 export const DataType = {
