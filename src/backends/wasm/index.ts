@@ -1,7 +1,8 @@
 /**
  * The `wasm` backend: SIMD128 kernels on a worker pool over shared WebAssembly memory, for the
- * einsum kinds that dominate training time (conv2d, convTranspose2d, linear, matmul). Every
- * other kernel is the reference one (object spread), so nothing is ever missing.
+ * einsum kinds that dominate training time (conv2d, convTranspose2d, linear, matmul), plus
+ * JavaScript fast paths for memory-bound layers (pooling, upsampling). Every other kernel is
+ * the reference one (object spread), so nothing is ever missing.
  *
  * Importing this module registers the backend and makes it the default when the runtime can
  * run it (SIMD128, shared memory, atomics, the built module present); otherwise it prints one
@@ -11,6 +12,7 @@ import type { Backend } from '../backend.js';
 import { reference } from '../reference/index.js';
 import { registerBackend } from '../registry.js';
 import { wasmContract } from './contract.js';
+import { maxPool2d } from './max-pool.js';
 import { compileKernelModule, unsupportedReason } from './loader.js';
 import { provideModule } from './runtime.js';
 
@@ -20,6 +22,7 @@ export const wasm: Backend = {
   ...reference,
   name: 'wasm',
   contract: wasmContract,
+  maxPool2d,
 };
 
 /** Whether the wasm backend is registered (and the default) in this process. */
