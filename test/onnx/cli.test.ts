@@ -13,6 +13,11 @@ import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
 import { encodePng } from '../../src/plot/png.js';
 import { randn } from '../../src/tensor/creation.js';
 import { assertClose, repoPath } from '../helpers.js';
+import { saveCheckpoint, type CheckpointValue } from '../../src/io/checkpoint.js';
+import { buildModel } from '../../src/train/default-model.js';
+import { manualSeed } from '../../src/tensor/random.js';
+import { loadOnnx } from '../../src/io/onnx/load.js';
+import { noGrad } from '../../src/autograd/graph.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dnnkit-onnx-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +44,24 @@ test('dnnkit export --model, then dnnkit run on a .npy and on a PNG', async () =
   const parsed = JSON.parse(fromPng.stdout) as { shape: number[]; top: Array<Array<{ index: number; probability: number }>> };
   assert.deepEqual(parsed.shape, [1, 10]);
   assert.equal(parsed.top[0]!.length, 3);
+});
+
+test('dnnkit export CHECKPOINT rebuilds the trained model from its config and writes it', async () => {
+  manualSeed(5);
+  const config = { name: 'fashion-cnn' as const, activation: 'elu' as const };
+  const model = buildModel(config);
+  // The fields of a dnnkit train checkpoint that export reads (src/train/load.ts).
+  const ckpt = join(dir, 'checkpoint.dnnkit');
+  saveCheckpoint(ckpt, { format: 'dnnkit-train', model: model.stateDict(), epoch: 3, batch: 0, step: 300,
+    config: { model: config, train: { model: config }, classes: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] } } as unknown as CheckpointValue);
+  const onnx = join(dir, 'trained.onnx');
+  const r = await runCli(['export', ckpt, '--onnx', onnx, '--verify']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /fashion-cnn, epoch 3\) as ONNX opset 13, input \[1, 1, 28, 28\]/);
+  model.eval();
+  const x = randn([2, 1, 28, 28]);
+  const back = await loadOnnx(onnx);
+  assert.deepEqual(noGrad(() => back.call(x)).data, noGrad(() => model.call(x)).data);
 });
 
 test('dnnkit run --output writes PyTorch\'s result for a PyTorch-exported model', async () => {

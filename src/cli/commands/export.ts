@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .argument('[checkpoint]', 'checkpoint written by dnnkit train (or its run folder)')
     .requiredOption('--onnx <file>', 'the .onnx file to write')
     .option('--model <name>', `instead of a checkpoint: a zoo model (${zoo.list().join(', ')})`)
-    .option('--input <dims>', 'input shape, batch first (default: 1x1x28x28 for checkpoints, the zoo input for models)')
+    .option('--input <dims>', "input shape, batch first (default: the checkpoint model's image size, 1x1x28x28; the zoo input for models)")
     .option('--opset <n>', 'ONNX opset version, 11 to 21', '13')
     .option('--seed <n>', 'with --model: seed of the random weights', '0')
     .option('--verify', 'reload the file and check it reproduces the model output', false)
@@ -43,7 +43,9 @@ export function register(program: Command): void {
       } else {
         const trained = loadTrainedModel(checkpoint!);
         model = trained.model;
-        inputShape = o.input ? parseDims(o.input, '--input') : [1, 1, 28, 28];
+        const cfg = trained.settings.model;
+        const size = cfg.imageSize ?? 28;
+        inputShape = o.input ? parseDims(o.input, '--input') : [1, cfg.inChannels ?? 1, size, size];
         what = `${trained.file} (${trained.settings.model.name}, epoch ${trained.state.epoch})`;
       }
       model.eval();
