@@ -51,20 +51,21 @@ describe('browser app: train in the page', { skip }, () => {
     }
     const median = [...latencies].sort((a, b) => a - b)[1]!;
     assert.ok(median < 2000, `clicks took ${latencies.join(', ')} ms while training`);
-    // Training on the page's own thread would show as long main-thread tasks of about a step
-    // each; in a worker there are none that long (timer delays from a loaded machine are not
-    // long tasks, so this does not depend on the machine's load).
+    // Training on the page's own thread would keep it busy in long tasks nearly all the time;
+    // in a worker only the drawing is, a small share (robust to a loaded machine, where every
+    // task takes longer in wall-clock time).
     await page.evaluate(`(() => {
       window.__longTasks = [];
+      window.__longTasksSince = performance.now();
       new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
         .observe({ type: 'longtask' });
     })()`);
     await page.waitForFunction((n) => Number(document.getElementById('step')?.dataset.value ?? 0) >= n, STEPS, { timeout: 240_000 });
-    const longTasks = await page.evaluate('window.__longTasks') as number[];
-    const msPerStep = await num(page, 'ms-per-step');
+    const { tasks: longTasks, elapsed } = await page.evaluate('({ tasks: window.__longTasks, elapsed: performance.now() - window.__longTasksSince })') as { tasks: number[]; elapsed: number };
+    const busy = longTasks.reduce((a, b) => a + b, 0);
     const longest = Math.max(0, ...longTasks);
-    assert.ok(longest < Math.max(200, 0.5 * msPerStep),
-      `the page's main thread ran a ${longest.toFixed(0)} ms task while training (${msPerStep.toFixed(0)} ms per step)`);
+    assert.ok(busy < 0.5 * elapsed,
+      `the page's main thread spent ${busy.toFixed(0)} of ${elapsed.toFixed(0)} ms in long tasks while training (longest ${longest.toFixed(0)} ms)`);
     await page.click('#start');
     await page.waitForSelector('html[data-training="false"]', { state: 'attached' });
     const losses = JSON.parse(await page.getAttribute('#loss-chart', 'data-losses') ?? '[]') as number[];
@@ -76,7 +77,7 @@ describe('browser app: train in the page', { skip }, () => {
     const after = await num(page, 'test-accuracy');
     assert.ok(after > 0.4 && after > before, `test accuracy ${before} -> ${after}`);
     console.log(`# train page: ${losses.length} steps, loss ${first.toFixed(3)} -> ${lastFive.toFixed(3)}, test accuracy ${before} -> ${after}, ` +
-      `${(await num(page, 'ms-per-step')).toFixed(0)} ms/step on ${await page.getAttribute('html', 'data-backend')}, click latency ${latencies.join('/')} ms, longest main-thread task ${longest.toFixed(0)} ms`);
+      `${(await num(page, 'ms-per-step')).toFixed(0)} ms/step on ${await page.getAttribute('html', 'data-backend')}, click latency ${latencies.join('/')} ms, main thread busy in long tasks ${(100 * busy / elapsed).toFixed(1)}% (longest ${longest.toFixed(0)} ms)`);
   });
 
   test('feature maps, the drawing canvas and the gallery agree', async () => {
@@ -87,14 +88,17 @@ describe('browser app: train in the page', { skip }, () => {
     await page.waitForFunction(() => document.getElementById('gallery')?.dataset.step === document.getElementById('step')?.dataset.value,
       undefined, { timeout: 60_000 });
     await page.click('#gallery button >> nth=2');
-    await page.waitForFunction(() => document.querySelectorAll('#fmaps .fmap-layer').length > 0);
+    // Wait for the answer to this request (earlier clicks left feature maps and probabilities).
+    const answered = (): boolean => document.getElementById('fmaps')?.dataset.request === document.documentElement.dataset.request;
+    await page.waitForFunction(answered);
     // conv, batch norm, ReLU, pool, twice: eight 4-D outputs.
     assert.equal(await page.locator('#fmaps .fmap-layer').count(), 8);
     assert.equal(await page.locator('#fmaps .fmap-layer >> nth=0').locator('canvas').count(), 16);
     const predicted = await page.getAttribute('#gallery button >> nth=2', 'aria-label') ?? '';
     // Copying the chosen test image onto the canvas must give the gallery's prediction.
     await page.click('#copy');
-    await page.waitForFunction(() => document.querySelectorAll('#probs li').length === 10);
+    await page.waitForFunction(answered);
+    assert.equal(await page.locator('#probs li').count(), 10);
     const best = await page.$eval('#probs li.best span', (e) => e.textContent ?? '');
     assert.ok(predicted.endsWith(`predicted ${best}`), `canvas copy predicted ${best}; gallery says "${predicted}"`);
     const total = await page.$$eval('#probs meter', (ms) => ms.reduce((a, m) => a + (m as HTMLMeterElement).value, 0));
@@ -112,5 +116,20 @@ describe('browser app: train in the page', { skip }, () => {
     await screenshot(page, 'train');
     assert.deepEqual(app.errors, []);
     assert.deepEqual(app.foreign, []);
+  });
+
+  test('a new model with SGD starts over with the CLI\'s SGD learning rate', async () => {
+    await page.selectOption('#optimizer', 'sgd');
+    assert.equal(await page.inputValue('#lr'), '0.05');
+    await page.click('#reset');
+    await page.waitForFunction(() => /^Ready:/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('#step', 'data-value'), '0');
+    assert.equal(await page.textContent('#start'), 'Start training');
+    await page.click('#start');
+    await page.waitForFunction(() => Number(document.getElementById('step')?.dataset.value ?? 0) >= 2, undefined, { timeout: 60_000 });
+    await page.click('#start');
+    const losses = JSON.parse(await page.getAttribute('#loss-chart', 'data-losses') ?? '[]') as number[];
+    assert.ok(losses.length >= 2 && losses.every(Number.isFinite), `SGD losses ${losses.join(', ')}`);
+    assert.deepEqual(app.errors, []);
   });
 });

@@ -49,6 +49,8 @@ const history = {
 let last = { step: 0, epoch: 0, loss: NaN, accuracy: NaN, msPerStep: NaN, testLoss: NaN, testAccuracy: NaN };
 
 function send(msg: ToWorker, transfer: Transferable[] = []): void {
+  // The latest request, so a test (or a slow machine's user) can tell a stale answer from the new one.
+  if ('id' in msg) document.documentElement.dataset.request = String(msg.id);
   worker?.postMessage(msg, transfer);
 }
 
@@ -117,6 +119,7 @@ function onMessage(m: FromWorker): void {
       return;
     case 'features':
       drawFeatures(m.layers);
+      $.fmaps.dataset.request = String(m.id);
       drawProbabilities(m.probabilities);
       return;
     case 'classify':
