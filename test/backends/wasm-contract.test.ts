@@ -50,9 +50,10 @@ describe('wasm backend contract vs the reference interpreter', () => {
       checkAllTargets(conv2dEinsum(conv(3, 5, 4, 4, 7, 1, 1), true), 'conv 1x1');
     });
 
-    it(`convTranspose2d: stride, padding, output padding, groups (${threads} threads)`, () => {
+    it(`convTranspose2d: stride, padding, output padding, groups, depthwise (${threads} threads)`, () => {
       setThreads(threads);
-      for (const [C, M, H, R, U, pad, op, G, D] of [[4, 3, 4, 3, 2, 1, 1, 1, 1], [4, 6, 5, 3, 1, 0, 0, 2, 1], [2, 2, 3, 2, 3, 0, 2, 1, 2]] as const) {
+      for (const [C, M, H, R, U, pad, op, G, D] of [[4, 3, 4, 3, 2, 1, 1, 1, 1], [4, 6, 5, 3, 1, 0, 0, 2, 1], [2, 2, 3, 2, 3, 0, 2, 1, 2],
+        [4, 4, 5, 3, 1, 1, 0, 4, 1], [8, 4, 4, 3, 2, 1, 1, 4, 1], [4, 8, 4, 3, 1, 1, 0, 4, 1]] as const) {
         const P = convTransposeOutputSize(H, R, U, pad, pad, op, D);
         const e = convTranspose2dEinsum({ N: 2, C, H, W: H, M, R, S: R, P, Q: P, strideH: U, strideW: U,
           padTop: pad, padLeft: pad, dilationH: D, dilationW: D, groups: G }, true);
