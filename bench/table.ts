@@ -32,7 +32,8 @@ interface Table { header: string[]; rows: string[][] }
 function layerTable(report: BenchReport): Table {
   const peers = report.peers.filter((p) => p.available && report.layers.some((l) => l.results[p.id] && !('skipped' in l.results[p.id]!)));
   const ratioPeers = RATIO_PEERS.filter((id) => peers.some((p) => p.id === id));
-  const label = (id: string): string => report.peers.find((p) => p.id === id)?.label ?? id;
+  // Ratio headers without the thread count: '2t/ort-web'.
+  const label = (id: string): string => (report.peers.find((p) => p.id === id)?.label ?? id).replace(/ \d+t$/, '');
   // TF.js wasm is single-threaded in Node, so dnnkit 1t against it is the like-for-like ratio.
   const oneThread = peers.some((p) => p.id === 'dnnkit-wasm-1t') && ratioPeers.includes('tfjs-wasm');
   const header = ['layer', 'N', 'pass', 'MMAC', ...peers.map((p) => p.label), 'copy %', ...ratioPeers.map((id) => `2t/${label(id)}`),
