@@ -15,6 +15,7 @@
  */
 import { convOutputSize, conv2dEinsum, convTranspose2dEinsum, linearEinsum, avgPool2dEinsum,
          maxPool2dEinsum, nearestUpsampleEinsum, zeroInsertEinsum } from '../einsum/layers.js';
+import { resolvePadding } from '../ops/conv-shape.js';
 import { countEinsum } from '../einsum/count.js';
 import type { Arch, Conv2dArch, ConvTranspose2dArch, LinearArch, Pool2dArch } from '../models/arch.js';
 import type { LayerSummary, LayerType } from './types.js';
@@ -184,10 +185,12 @@ export class Tracer {
       throw new Error(`summary: layer '${name}' (conv2d) expects ${a.inChannels} input channels but its input [${input.shape.join(', ')}] has ${C}`);
     }
     const [R, S] = a.kernelSize, [u, v] = a.stride, [dh, dw] = a.dilation;
-    // 'same' (stride 1): total padding d*(k-1), the odd one at the bottom/right as in PyTorch.
-    const same = a.padding === 'same';
-    const [ph, pw] = same ? [Math.floor((dh * (R - 1)) / 2), Math.floor((dw * (S - 1)) / 2)] : a.padding as readonly [number, number];
-    const P = same ? H : convOutputSize(H, R, u, ph, ph, dh), Q = same ? W : convOutputSize(W, S, v, pw, pw, dw);
+    // One padding rule for ops and analysis: 'same' keeps ceil(H/U), the odd unit bottom/right.
+    const pad = a.padding === 'same'
+      ? resolvePadding('same', H, W, R, S, [u, v], [dh, dw], 'summary')
+      : { padTop: a.padding[0], padBottom: a.padding[0], padLeft: a.padding[1], padRight: a.padding[1] };
+    const ph = pad.padTop, pw = pad.padLeft;
+    const P = convOutputSize(H, R, u, pad.padTop, pad.padBottom, dh), Q = convOutputSize(W, S, v, pad.padLeft, pad.padRight, dw);
     if (P < 1 || Q < 1) {
       throw new Error(`summary: layer '${name}' (conv2d) with a ${R}x${S} filter, stride ${u}, padding ${ph} gets a ${H}x${W} input: the output would be ${P}x${Q}`);
     }
