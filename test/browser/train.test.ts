@@ -93,7 +93,10 @@ describe('browser app: train in the page', { skip }, () => {
     await page.waitForFunction(answered);
     // conv, batch norm, ReLU, pool, twice: eight 4-D outputs.
     assert.equal(await page.locator('#fmaps .fmap-layer').count(), 8);
-    assert.equal(await page.locator('#fmaps .fmap-layer >> nth=0').locator('canvas').count(), 16);
+    assert.equal(await page.getAttribute('#fmaps .fmap-layer >> nth=0 >> canvas', 'data-channels'), '16');
+    // The first layer's maps are 28×28 (padding 1 keeps the size), the last pool's 7×7.
+    assert.match(await page.textContent('#fmaps .fmap-layer >> nth=0') ?? '', /32×28×28/);
+    assert.match(await page.textContent('#fmaps .fmap-layer >> nth=7') ?? '', /64×7×7/);
     const predicted = await page.getAttribute('#gallery button >> nth=2', 'aria-label') ?? '';
     // Copying the chosen test image onto the canvas must give the gallery's prediction.
     await page.click('#copy');

@@ -216,22 +216,38 @@ function choose(g: GalleryItem): void {
   send({ type: 'features', index: g.index, id: ++requestId });
 }
 
+/**
+ * Each layer's first channels as tiles of one canvas per layer (one 2-D context per layer, not
+ * per channel: creating contexts is what costs on the page's thread), each tile scaled to its
+ * own min..max.
+ */
 function drawFeatures(layers: FeatureLayer[]): void {
   $.fmaps.replaceChildren(...layers.map((l) => {
     const [C, H, W] = l.shape as [number, number, number];
-    const maps: HTMLCanvasElement[] = [];
-    for (let c = 0; c < Math.min(C, FMAPS_PER_LAYER); c++) {
+    const shown = Math.min(C, FMAPS_PER_LAYER);
+    const cols = 8, rows = Math.ceil(shown / cols), gap = 1;
+    const width = cols * (W + gap) - gap, height = rows * (H + gap) - gap;
+    const canvas = el('canvas', { width, height, class: 'fmap-grid', 'data-channels': shown,
+      role: 'img', 'aria-label': `${l.name}: the first ${shown} of ${C} feature maps of ${H} by ${W}` });
+    const g = canvas.getContext('2d')!;
+    const img = g.createImageData(width, height);
+    img.data.fill(255);  // white gaps between tiles
+    for (let c = 0; c < shown; c++) {
       const plane = l.data.subarray(c * H * W, (c + 1) * H * W);
       let lo = Infinity, hi = -Infinity;
       for (const v of plane) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
       const span = hi - lo || 1;
-      const canvas = grayCanvas(plane, W, H, (v) => Math.round((255 * (v - lo)) / span));
-      canvas.setAttribute('title', `channel ${c}`);
-      maps.push(canvas);
+      const x0 = (c % cols) * (W + gap), y0 = Math.floor(c / cols) * (H + gap);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const v = Math.round((255 * (plane[y * W + x]! - lo)) / span);
+          const o = 4 * ((y0 + y) * width + x0 + x);
+          img.data[o] = img.data[o + 1] = img.data[o + 2] = v;
+        }
+      }
     }
-    return el('div', { class: 'fmap-layer' },
-      el('div', { class: 'mono' }, `${l.name} — ${C}×${H}×${W}`),
-      el('div', { class: 'fmaps', role: 'img', 'aria-label': `${l.name}: ${C} feature maps of ${H} by ${W}` }, ...maps));
+    g.putImageData(img, 0, 0);
+    return el('div', { class: 'fmap-layer' }, el('div', { class: 'mono' }, `${l.name} — ${C}×${H}×${W}`), canvas);
   }));
 }
 
