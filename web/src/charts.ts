@@ -92,7 +92,8 @@ export function lineChart(series: Series[], options: { label: string; yMax?: num
     if (s.points.length === 0) return;
     const d = s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ');
     root.append(svg('path', { class: `line${s.alt ? ' alt' : ''}`, d }, svg('title', {}, s.name)));
-    root.append(svg('text', { x: width - right - 4, y: top + 14 + 16 * k, 'text-anchor': 'end', class: 'legend' }, `${s.alt ? '▬' : '—'} ${s.name}`));
+    root.append(svg('text', { x: width - right - 4, y: top + 14 + 16 * k, 'text-anchor': 'end', class: 'legend' },
+      svg('tspan', { class: `swatch${s.alt ? ' alt' : ''}` }, '━━ '), s.name));
   });
   return root;
 }
