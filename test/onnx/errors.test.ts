@@ -72,6 +72,23 @@ test('declared tensors larger than the limit or than the bytes present', () => {
   throwsOnnx(() => model.call(new Tensor(new Float32Array(32), [1, 2, 4, 4])), "node 'big' (Resize)", 'more than the limit');
 });
 
+test('window attributes that would make a huge output are refused before allocating', () => {
+  const x = new Tensor(new Float32Array(32), [1, 2, 4, 4]);
+  const w = { dims: [2, 2, 3, 3], data: new Array(36).fill(0.1) };
+  const cases: Array<[string, Record<string, number[] | number | string>]> = [
+    ['ConvTranspose', { strides: [1 << 20, 1 << 20] }],
+    ['ConvTranspose', { strides: [20000, 20000], pads: [0, 1, 2, 0] }],
+    ['Conv', { pads: [1 << 20, 1 << 20, 1 << 20, 1 << 20] }],
+    ['Conv', { pads: [0, 0, 50000, 50000] }],
+  ];
+  for (const [op, attrs] of cases) {
+    const model = loadOnnxBytes(spec([{ op, inputs: ['x', 'w'], outputs: ['y'], name: 'big', attrs }], { initializers: { w } }), { source: 'bad.onnx' });
+    throwsOnnx(() => model.call(x), `node 'big' (${op})`, 'more than the limit');
+  }
+  const pool = loadOnnxBytes(spec([{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], name: 'big', attrs: { kernel_shape: [2, 2], pads: [0, 0, 40000, 40000] } }]), { source: 'bad.onnx' });
+  throwsOnnx(() => pool.call(x), "node 'big' (MaxPool)", 'more than the limit');
+});
+
 test('a cycle, a missing input, a missing output and a value defined twice', () => {
   throwsOnnx(load(spec([
     { op: 'Relu', inputs: ['b'], outputs: ['a'], name: 'first' },

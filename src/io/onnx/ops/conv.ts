@@ -12,7 +12,7 @@ import { LoadedConv2d as Conv2d, LoadedConvTranspose2d as ConvTranspose2d } from
 import { OnnxError } from '../errors.js';
 import { check4d, checkSize, floatIn } from './common.js';
 import { padTensor, pad2d } from './pad.js';
-import { readWindow, resolvePads, staticPads, symmetric, type Window } from './spatial.js';
+import { readWindow, resolvePads, staticPads, symmetric, transposedExtent, windowExtent, type Window } from './spatial.js';
 import type { OnnxNode, OpSpec, PrepareContext, Prepared } from './types.js';
 import type { Value } from '../value.js';
 
@@ -68,6 +68,8 @@ export const Conv: OpSpec = {
           run(inputs) {
             const x = floatIn(node, inputs, 0);
             check4d(node, x);
+            checkSize(node, [x.shape[0]!, M, windowExtent(x.shape[2]!, kernel[0], win.strides[0], win.dilations[0], 2 * sym[0]),
+              windowExtent(x.shape[3]!, kernel[1], win.strides[1], win.dilations[1], 2 * sym[1])], limits);
             return [conv.call(x)];
           },
         };
@@ -81,6 +83,10 @@ export const Conv: OpSpec = {
         const kernel = kernelOf(node, win, w);
         const pads = resolvePads(win, kernel, x.shape[2]!, x.shape[3]!);
         const sym = symmetric(pads);
+        const [N, C, H, W] = x.shape as [number, number, number, number];
+        checkSize(node, [N, C, H + pads[0] + pads[2], W + pads[1] + pads[3]], limits, 'padded input');
+        checkSize(node, [N, w.shape[0]!, windowExtent(H, kernel[0], win.strides[0], win.dilations[0], pads[0] + pads[2]),
+          windowExtent(W, kernel[1], win.strides[1], win.dilations[1], pads[1] + pads[3])], limits);
         const xp = sym ? x : pad2d(x, pads, 0, node.label);
         const out = conv2d(xp, w, b, { stride: win.strides, padding: sym ?? 0, dilation: win.dilations, groups });
         checkSize(node, out.shape, limits);
@@ -152,6 +158,8 @@ export const ConvTranspose: OpSpec = {
           run(inputs) {
             const x = floatIn(node, inputs, 0);
             check4d(node, x);
+            checkSize(node, [x.shape[0]!, Mg * groups, transposedExtent(x.shape[2]!, kernel[0], win.strides[0], win.dilations[0], op[0]!),
+              transposedExtent(x.shape[3]!, kernel[1], win.strides[1], win.dilations[1], op[1]!)], limits);
             return [layer.call(x)];
           },
         };
@@ -165,6 +173,9 @@ export const ConvTranspose: OpSpec = {
         const kernel = kernelOf(node, win, w);
         const pads = padsFor(kernel, x.shape[2]!, x.shape[3]!);
         // The full output (no padding), then crop pads and extend by output_padding.
+        if (w.shape[0] !== x.shape[1]) throw new OnnxError(`${node.label}: input has ${x.shape[1]} channels, weight [${w.shape.join(',')}] expects ${w.shape[0]}`);
+        checkSize(node, [x.shape[0]!, w.shape[1]! * groups, transposedExtent(x.shape[2]!, kernel[0], win.strides[0], win.dilations[0], op[0]!),
+          transposedExtent(x.shape[3]!, kernel[1], win.strides[1], win.dilations[1], op[1]!)], limits);
         const full = convTranspose2d(x, w, undefined, { stride: win.strides, dilation: win.dilations, groups });
         checkSize(node, full.shape, limits);
         const end = [op[0]! - pads[2], op[1]! - pads[3]];

@@ -13,8 +13,8 @@ import { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from '../../../nn/pool.js';
 import { OnnxError } from '../errors.js';
 import { check4d, checkSize, floatIn, unsupported } from './common.js';
 import { pad2d } from './pad.js';
-import { readWindow, resolvePads, staticPads, symmetric, type Window } from './spatial.js';
-import type { OnnxNode, OpSpec, Prepared } from './types.js';
+import { readWindow, resolvePads, staticPads, symmetric, windowExtent, type Window } from './spatial.js';
+import type { Limits, OnnxNode, OpSpec, Prepared } from './types.js';
 
 /**
  * ONNX's pooled size: floor or ceil of (in + pads - effective kernel) / stride, + 1; in ceil
@@ -53,9 +53,11 @@ function modulePads(p: PoolPlan): [number, number] | null {
  * Pad x explicitly so a floor-mode, unpadded window pass gives ONNX's output size; returns
  * the padded input, the output size, and the pads (real pads plus the ceil-mode extra).
  */
-function explicitPadding(node: OnnxNode, p: PoolPlan, x: Tensor, fill: number) {
+function explicitPadding(node: OnnxNode, p: PoolPlan, x: Tensor, fill: number, limits: Limits) {
   const [H, W] = [x.shape[2]!, x.shape[3]!];
   const pads = resolvePads(p.win, p.kernel, H, W);
+  checkSize(node, [x.shape[0]!, x.shape[1]!, H + pads[0] + pads[2] + p.win.strides[0], W + pads[1] + pads[3] + p.win.strides[1]], limits, 'padded input');
+  guard(node, p, x, [pads[0] + pads[2], pads[1] + pads[3]], limits);
   const keff = [0, 1].map((i) => p.win.dilations[i]! * (p.kernel[i]! - 1) + 1);
   const P = pooledSize(H, pads[0], pads[2], keff[0]!, p.win.strides[0], p.ceil);
   const Q = pooledSize(W, pads[1], pads[3], keff[1]!, p.win.strides[1], p.ceil);
@@ -66,6 +68,12 @@ function explicitPadding(node: OnnxNode, p: PoolPlan, x: Tensor, fill: number) {
   ];
   const all: [number, number, number, number] = [pads[0], pads[1], pads[2] + extra[0]!, pads[3] + extra[1]!];
   return { xp: pad2d(x, all, fill, node.label), P, Q, pads, extra };
+}
+
+/** Refuse a pooled output over the limit before computing it. */
+function guard(node: OnnxNode, p: PoolPlan, x: Tensor, padTotal: [number, number], limits: Limits): void {
+  checkSize(node, [x.shape[0]!, x.shape[1]!, windowExtent(x.shape[2]!, p.kernel[0], p.win.strides[0], p.win.dilations[0], padTotal[0]),
+    windowExtent(x.shape[3]!, p.kernel[1], p.win.strides[1], p.win.dilations[1], padTotal[1])], limits);
 }
 
 /** Keep the first P rows and Q columns (floor mode can give more when pads are large). */
@@ -86,13 +94,13 @@ export const MaxPool: OpSpec = {
     const sym = modulePads(p);
     if (sym) {
       const layer = new MaxPool2d(p.kernel, { stride: p.win.strides, padding: sym, dilation: p.win.dilations, ceilMode: p.ceil });
-      return { module: layer, run: (inputs) => { const x = floatIn(node, inputs, 0); check4d(node, x); return [layer.call(x)]; } };
+      return { module: layer, run: (inputs) => { const x = floatIn(node, inputs, 0); check4d(node, x); guard(node, p, x, [2 * sym[0], 2 * sym[1]], limits); return [layer.call(x)]; } };
     }
     return {
       run(inputs) {
         const x = floatIn(node, inputs, 0);
         check4d(node, x);
-        const { xp, P, Q } = explicitPadding(node, p, x, -Infinity);
+        const { xp, P, Q } = explicitPadding(node, p, x, -Infinity, limits);
         checkSize(node, [x.shape[0]!, x.shape[1]!, P, Q], limits);
         const y = maxPool2d(xp, { kernelSize: p.kernel, stride: p.win.strides, dilation: p.win.dilations });
         return [crop(y, P, Q)];
@@ -112,13 +120,13 @@ export const AveragePool: OpSpec = {
     const sym = modulePads(p);
     if (sym) {
       const layer = new AvgPool2d(p.kernel, { stride: p.win.strides, padding: sym, ceilMode: p.ceil, countIncludePad });
-      return { module: layer, run: (inputs) => { const x = floatIn(node, inputs, 0); check4d(node, x); return [layer.call(x)]; } };
+      return { module: layer, run: (inputs) => { const x = floatIn(node, inputs, 0); check4d(node, x); guard(node, p, x, [2 * sym[0], 2 * sym[1]], limits); return [layer.call(x)]; } };
     }
     return {
       run(inputs) {
         const x = floatIn(node, inputs, 0);
         check4d(node, x);
-        const { xp, P, Q, pads, extra } = explicitPadding(node, p, x, 0);
+        const { xp, P, Q, pads, extra } = explicitPadding(node, p, x, 0, limits);
         checkSize(node, [x.shape[0]!, x.shape[1]!, P, Q], limits);
         // The divisor: the window's cells that count (the input, plus the pads when
         // count_include_pad), found by pooling a mask of ones the same way.

@@ -67,8 +67,12 @@ export const Dropout: OpSpec = {
   attributes: ['ratio', 'seed', 'is_test'],
   inputs: [1, 3],
   outputs: [1, 2],
-  prepare({ node }): Prepared {
-    const layer = new DropoutLayer(node.opset < 12 ? node.attrs.float('ratio', 0.5) : 0.5);
+  prepare({ node, constant }): Prepared {
+    // The ratio matters only if the model is put in training mode (fine-tuning).
+    const ratioIn = node.opset >= 12 ? constant(1) : undefined;
+    const ratio = node.opset < 12 ? node.attrs.float('ratio', 0.5) : ratioIn && ratioIn.size === 1 ? ratioIn.data[0]! : 0.5;
+    if (!(ratio >= 0 && ratio < 1)) throw new OnnxError(`${node.label}: ratio must be in [0, 1), got ${ratio}`);
+    const layer = new DropoutLayer(ratio);
     layer.eval();
     return {
       module: layer,

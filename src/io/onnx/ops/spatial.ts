@@ -79,3 +79,16 @@ export function staticPads(w: Window, kernel: [number, number]): [number, number
 export function symmetric(p: readonly [number, number, number, number]): [number, number] | null {
   return p[0] === p[2] && p[1] === p[3] ? [p[0], p[1]] : null;
 }
+
+/**
+ * The largest output extent of a window op along one axis (ceil mode may add one): used to
+ * refuse, before anything is allocated, a node whose attributes would make a huge tensor.
+ */
+export function windowExtent(size: number, kernel: number, stride: number, dilation: number, padTotal: number): number {
+  return Math.max(0, Math.floor((size + padTotal - ((kernel - 1) * dilation + 1)) / stride) + 2);
+}
+
+/** Extent of a transposed convolution's full output along one axis. */
+export function transposedExtent(size: number, kernel: number, stride: number, dilation: number, outputPadding: number): number {
+  return Math.max(0, (size - 1) * stride + (kernel - 1) * dilation + 1 + outputPadding);
+}
