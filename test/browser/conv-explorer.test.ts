@@ -78,6 +78,10 @@ describe('browser app: convolution explorer', { skip }, () => {
       await setNumber(page, 'dilation', c.dilation);
       expectShown(await shown(page), F.conv2d(t4(INPUT), t4(CROSS), null, c), JSON.stringify(c));
       assert.equal(await page.textContent('#status'), '');
+      // 5 + 2·pad − d·2 − 1 not divisible by U: the floor drops the last rows and columns.
+      const rem = (5 + 2 * c.padding - 2 * c.dilation - 1) % c.stride;
+      const note = await page.locator('#remainder').count() ? await page.textContent('#remainder') : '';
+      assert.equal(note, rem ? `The stride leaves a remainder: the last ${rem} row(s) and ${rem} column(s) of the padded input are never read.` : '', JSON.stringify(c));
     }
     await screenshot(page, 'conv-explorer-stride2-dilation2');
     // An edited input and a non-square filter.

@@ -214,6 +214,11 @@ function drawSizeFormula(res: Result): void {
     const Q = Math.floor((W + 2 * pad - d * (S - 1) - 1) / U) + 1;
     nodes.push(line('P = ⌊(H + 2·pad − d·(R−1) − 1) / U⌋ + 1 = ⌊(', v(H), ' + 2·', v(pad), ' − ', v(d), '·(', v(R), '−1) − 1) / ', v(U), '⌋ + 1 = ', v(P)));
     nodes.push(line('Q = ⌊(W + 2·pad − d·(S−1) − 1) / U⌋ + 1 = ⌊(', v(W), ' + 2·', v(pad), ' − ', v(d), '·(', v(S), '−1) − 1) / ', v(U), '⌋ + 1 = ', v(Q)));
+    // The floor: when the stride does not divide the span, the last rows/columns are never read.
+    const remH = (H + 2 * pad - d * (R - 1) - 1) % U, remW = (W + 2 * pad - d * (S - 1) - 1) % U;
+    if (remH > 0 || remW > 0) {
+      nodes.push(el('span', { class: 'line', id: 'remainder' }, `The stride leaves a remainder: the last ${remH} row(s) and ${remW} column(s) of the padded input are never read.`, el('br')));
+    }
   } else if (s.op === 'conv') {
     const R = s.filter.length, S = s.filter[0]!.length;
     nodes.push(line('Full convolution: P = H + R − 1 = ', v(H), ' + ', v(R), ' − 1 = ', v(H + R - 1)));
