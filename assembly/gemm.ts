@@ -15,11 +15,15 @@
 export const MR: i32 = 4;
 /** Micro-tile columns: two f32x4 vectors. */
 export const NR: i32 = 8;
-/** K block: a kc x NR panel of B (8 KiB) stays in L1 across the A panels. */
-export const KC: i32 = 256;
-/** M block: an MC x KC block of packed A (128 KiB) stays in L2. */
+/**
+ * Largest K block: a kc x NR panel of B (<= 12 KiB) stays in L1 across the A panels. K is cut
+ * into equal blocks (K = 288 runs as one block, not 256 + a 32-deep remainder that would
+ * reload and store C again for little work).
+ */
+export const KC: i32 = 384;
+/** M block: an MC x KC block of packed A (<= 192 KiB) stays in L2. */
 export const MC: i32 = 128;
-/** N block: a KC x NC block of packed B (512 KiB) stays in L2/L3. */
+/** N block: a KC x NC block of packed B (<= 768 KiB) stays in L2/L3. */
 export const NC: i32 = 512;
 
 /** Bytes of scratch `f32_gemm` needs: packed A block, packed B block, one edge tile + bias. */
@@ -223,10 +227,12 @@ export function f32_gemm(M: i32, N: i32, K: i32,
   const tile = sb + (<usize>(KC * NC) << 2);
   const tbias = tile + (<usize>(MR * NR) << 2);
   const ldcb = <usize>ldc << 2;
+  const kblocks = (K + KC - 1) / KC;
+  const kstep = ((K + kblocks - 1) / kblocks + 3) & ~3;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
+    for (let pc = 0; pc < K; pc += kstep) {
+      const kc = min(kstep, K - pc);
       packB(kc, nc, b + ((<usize>pc * rsB + <usize>jc * csB) << 2), rsB, csB, sb);
       const m = pc == 0 ? mode : 1;
       for (let ic = 0; ic < M; ic += MC) {
