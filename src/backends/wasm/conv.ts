@@ -16,6 +16,15 @@ function putParams(r: Runtime, p: Conv2dParams): number {
   ]));
 }
 
+/**
+ * Whether to give each thread whole images: when they divide evenly or are plentiful (3 images
+ * on 2 threads would leave one thread idle a third of the time; a split by pixels or channels
+ * balances exactly).
+ */
+function byImages(N: number, T: number): boolean {
+  return N >= T && (N % T === 0 || N >= 4 * T);
+}
+
 function macs(p: Conv2dParams): number {
   return p.N * p.M * p.P * p.Q * (p.C / p.groups) * p.R * p.S;
 }
@@ -41,7 +50,7 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
       return { steps: [['dwconv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
     }
     const PQ = p.P * p.Q;
-    if (p.N >= T) {
+    if (byImages(p.N, T)) {
       for (const [a, z] of splitRange(p.N, T)) parts.push([pp, xp, wp, bp, yp, a, z, 0, PQ, r.arena.alloc(r.scratchBytes)]);
     } else {
       for (const [a, z] of splitRange(PQ, T, 8)) parts.push([pp, xp, wp, bp, yp, 0, p.N, a, z, r.arena.alloc(r.scratchBytes)]);
@@ -94,7 +103,7 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
       for (const [a, z] of splitRange(p.N * p.C, T)) parts.push([pp, dyp, wp, dxp, a, z, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_backward_input', parts]], finish: () => r.arena.take(dxp, xlen) };
     }
-    if (p.N >= T) {
+    if (byImages(p.N, T)) {
       for (const [a, z] of splitRange(p.N, T)) parts.push([pp, dyp, wp, dxp, a, z, 0, p.C, r.arena.alloc(r.scratchBytes)]);
     } else {
       for (const [a, z] of splitRange(p.C, T)) parts.push([pp, dyp, wp, dxp, 0, p.N, a, z, r.arena.alloc(r.scratchBytes)]);
