@@ -41,7 +41,8 @@ export function gemm(M: number, N: number, K: number, a: Float32Array, b: Float3
         ap + 4 * (b0 * strideA + i0 * rsA), rsA, csA, bp + 4 * (b0 * strideB + j0 * csB), rsB, csB,
         cp + 4 * (b0 * M * N + i0 * N + j0), N, mode, biasCols ? biasp + 4 * j0 : 0, r.arena.alloc(r.scratchBytes)]);
     };
-    if (batch >= T) {
+    // Whole products per thread only when they divide evenly or are plentiful (balance).
+    if (batch >= T && (batch % T === 0 || batch >= 4 * T)) {
       for (const [b0, b1] of splitRange(batch, T)) slice(b0, b1, 0, M, 0, N);
     } else if (M >= N) {
       for (const [i0, i1] of splitRange(M, T, 4)) slice(0, batch, i0, i1, 0, N);
