@@ -76,3 +76,22 @@ test('loadOnnx accepts bytes and ArrayBuffers as well as paths', async () => {
   const x = npy('squeezenet1_1_small.input.npy');
   assert.deepEqual(noGrad(() => a.call(x)).data, noGrad(() => b.call(x)).data);
 });
+
+test('an imported model, fine-tuned, is written back with its new weights (toOnnxBytes / saveOnnx)', async () => {
+  const { toOnnxBytes } = await import('../../src/io/onnx/export.js');
+  const { loadOnnxBytes } = await import('../../src/io/onnx/load.js');
+  const { runOrt } = await import('./ort.js');
+  const model = await loadOnnx(repoPath(dir, 'tiny_cnn_opset11.onnx'));
+  const x = npy('tiny_cnn_opset11.input.npy');
+  // One plain gradient step on every parameter (Dropout stays off: eval mode).
+  const loss = model.call(x).mul(model.call(x)).mean();
+  loss.backward();
+  for (const p of model.parameters()) { for (let i = 0; i < p.size; i++) p.data[i] -= 0.5 * p.grad!.data[i]!; }
+  const tuned = noGrad(() => model.call(x));
+  const bytes = toOnnxBytes(model, { inputShape: [...x.shape] });
+  assert.deepEqual(noGrad(() => loadOnnxBytes(bytes).call(x)).data, tuned.data, 'reloaded file gives the tuned output');
+  const ort = (await runOrt(bytes, { input: x })).output!;
+  assertClose(ort.data, tuned.data, 'tuned model in ONNX Runtime', 0, 1e-4);
+  const before = npy('tiny_cnn_opset11.output.npy');
+  assert.ok(tuned.data.some((v, i) => Math.abs(v - before.data[i]!) > 1e-3), 'the step changed the output');
+});

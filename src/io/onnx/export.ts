@@ -15,6 +15,7 @@ import { Module } from '../../nn/module.js';
 import * as nn from '../../nn/index.js';
 import { resolvePadding } from '../../ops/conv-shape.js';
 import { OnnxError } from './errors.js';
+import { OnnxModel } from './model.js';
 import { AttributeType, DataType, ModelProtoType } from './schema.js';
 import { protoFromInts, protoFromTensor } from './tensor-proto.js';
 
@@ -268,6 +269,8 @@ function irVersionFor(opset: number): number {
  */
 export function toOnnxBytes(model: Module, options: SaveOnnxOptions): Uint8Array {
   if (!(model instanceof Module)) throw new OnnxError(`saveOnnx: model must be an nn Module, got ${typeof model}`);
+  // An imported model is written back as its own graph, with its layers' current weights.
+  if (model instanceof OnnxModel) return model.toOnnxBytes();
   const shape = options?.inputShape;
   if (!Array.isArray(shape) || shape.length < 2 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new OnnxError(`saveOnnx: inputShape must be positive integers with the batch first, like [1, 3, 224, 224], got ${JSON.stringify(shape)}`);

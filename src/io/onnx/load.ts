@@ -12,7 +12,7 @@ import { OnnxModel } from './model.js';
  */
 export function loadOnnxBytes(bytes: Uint8Array, options: OnnxLimits & { source?: string } = {}): OnnxModel {
   const source = options.source ?? 'ONNX bytes';
-  return new OnnxModel(decodeOnnx(bytes, source, options), source, options);
+  return new OnnxModel(decodeOnnx(bytes, source, options), source, { ...options, bytes });
 }
 
 async function readSource(path: string): Promise<Uint8Array> {

@@ -10,6 +10,8 @@ import { Module } from '../../nn/module.js';
 import { OnnxError } from './errors.js';
 import { DEFAULT_LIMITS, type DecodedGraph, type OnnxLimits, type ValueInfo } from './decode.js';
 import { OPERATORS } from './ops/index.js';
+import { ModelProtoType } from './schema.js';
+import { protoFromTensor } from './tensor-proto.js';
 import type { OnnxNode, Prepared } from './ops/types.js';
 import { IntTensor, toFloat, type Value } from './value.js';
 
@@ -76,14 +78,18 @@ export class OnnxModel extends Module {
   readonly #lastUse = new Map<string, number>();
   readonly #maxElements: number;
   readonly #source: string;
+  /** The file, and which of its tensors now live in layers (written back by toOnnxBytes). */
+  readonly #bytes: Uint8Array | null;
+  readonly #bindings = new Map<string, { tensor: Tensor; transposed: boolean }>();
 
-  constructor(graph: DecodedGraph, source: string, options: OnnxLimits = {}) {
+  constructor(graph: DecodedGraph, source: string, options: OnnxLimits & { bytes?: Uint8Array } = {}) {
     super();
     this.inputInfo = graph.inputs;
     this.outputInfo = graph.outputs;
     this.opset = graph.opset;
     this.producer = graph.producer;
     this.#source = source;
+    this.#bytes = options.bytes ?? null;
     this.#maxElements = options.maxTensorElements ?? DEFAULT_LIMITS.maxTensorElements;
     const limits = { maxElements: this.#maxElements };
     for (const [k, v] of graph.initializers) this.#constants.set(k, v);
@@ -102,6 +108,10 @@ export class OnnxModel extends Module {
         continue;
       }
       if (prepared.module) place(this, layerPath(node), prepared.module);
+      for (const b of prepared.bindings ?? []) {
+        const name = node.inputs[b.input];
+        if (name) this.#bindings.set(name, { tensor: b.tensor, transposed: b.transposed ?? false });
+      }
       this.#steps.push({ node, prepared });
     }
     this.#steps.forEach((s, i) => { for (const n of s.node.inputs) if (n) this.#lastUse.set(n, i); });
@@ -176,9 +186,44 @@ export class OnnxModel extends Module {
     return this.run(feeds)[this.outputInfo[0]!.name]!;
   }
 
+  /**
+   * The model as ONNX bytes: the imported graph unchanged, with the current values of the
+   * layers' weights and statistics (after fine-tuning, the trained ones).
+   * @example writeFileSync('tuned.onnx', model.toOnnxBytes());
+   */
+  toOnnxBytes(): Uint8Array {
+    if (!this.#bytes) throw new OnnxError(`${this.#source}: this model was built without its file bytes; load it with loadOnnx / loadOnnxBytes`);
+    const model = ModelProtoType.toObject(ModelProtoType.decode(this.#bytes), { defaults: false }) as {
+      graph: { initializer?: Array<Record<string, unknown>>; node?: Array<{ output?: string[] }> };
+    };
+    const inits = (model.graph.initializer ??= []);
+    const written = new Set<string>();
+    inits.forEach((t, i) => {
+      const b = this.#bindings.get(t.name as string);
+      if (!b) return;
+      inits[i] = { ...protoFromTensor(t.name as string, b.transposed ? transpose2d(b.tensor) : b.tensor), dims: t.dims };
+      written.add(t.name as string);
+    });
+    // Weights that came from Constant nodes become initializers.
+    for (const [name, b] of this.#bindings) {
+      if (written.has(name)) continue;
+      model.graph.node = (model.graph.node ?? []).filter((n) => !(n.output?.length === 1 && n.output[0] === name));
+      const t = b.transposed ? transpose2d(b.tensor) : b.tensor;
+      inits.push(protoFromTensor(name, t));
+    }
+    return ModelProtoType.encode(ModelProtoType.fromObject(model as unknown as Record<string, unknown>)).finish();
+  }
+
   override extraRepr(): string {
     return `opset=${this.opset}, inputs=[${this.inputInfo.map((i) => `${i.name}: [${i.shape?.join(',') ?? '?'}]`).join(', ')}]`;
   }
+}
+
+function transpose2d(t: Tensor): Tensor {
+  const [r, c] = [t.shape[0]!, t.shape[1]!];
+  const out = new Float32Array(t.size);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t.data[i * c + j]!;
+  return new Tensor(out, [c, r]);
 }
 
 function checkDeclaredShape(info: ValueInfo, x: Tensor, source: string): void {

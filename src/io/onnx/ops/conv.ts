@@ -65,6 +65,7 @@ export const Conv: OpSpec = {
         return {
           module: conv,
           moduleOwns: hasBias ? [1, 2] : [1],
+          bindings: [{ input: 1, tensor: conv.weight }, ...(conv.bias ? [{ input: 2, tensor: conv.bias }] : [])],
           run(inputs) {
             const x = floatIn(node, inputs, 0);
             check4d(node, x);
@@ -155,6 +156,7 @@ export const ConvTranspose: OpSpec = {
         return {
           module: layer,
           moduleOwns: hasBias ? [1, 2] : [1],
+          bindings: [{ input: 1, tensor: layer.weight }, ...(layer.bias ? [{ input: 2, tensor: layer.bias }] : [])],
           run(inputs) {
             const x = floatIn(node, inputs, 0);
             check4d(node, x);

@@ -41,6 +41,7 @@ export const Gemm: OpSpec = {
         return {
           module: layer,
           moduleOwns: hasC ? [1, 2] : [1],
+          bindings: [{ input: 1, tensor: layer.weight, transposed: !transB }, ...(layer.bias ? [{ input: 2, tensor: layer.bias }] : [])],
           run(inputs) {
             const x = floatIn(node, inputs, 0);
             if (x.shape.length !== 2) throw new OnnxError(`${node.label}: A must be 2-D, got shape [${x.shape.join(',')}]`);

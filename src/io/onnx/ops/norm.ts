@@ -39,6 +39,8 @@ export const BatchNormalization: OpSpec = {
       return {
         module: layer,
         moduleOwns: [1, 2, 3, 4],
+        bindings: [{ input: 1, tensor: layer.weight! }, { input: 2, tensor: layer.bias! },
+          { input: 3, tensor: layer.getBuffer('running_mean')! }, { input: 4, tensor: layer.getBuffer('running_var')! }],
         run(inputs) {
           const x = floatIn(node, inputs, 0);
           if (x.shape.length === 4) return [layer.call(x)];

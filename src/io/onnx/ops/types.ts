@@ -8,6 +8,7 @@
 import type { Module } from '../../../nn/module.js';
 import type { Attributes } from '../attributes.js';
 import type { Value } from '../value.js';
+import type { Tensor } from '../../../tensor/tensor.js';
 
 export interface OnnxNode {
   /** Position in the file's node list (for unnamed nodes). */
@@ -43,6 +44,11 @@ export interface Prepared {
   module?: Module;
   /** Input indices the module holds as parameters (the graph then feeds only input 0). */
   moduleOwns?: readonly number[];
+  /**
+   * The module tensors that came from constant inputs, by input index (transposed: stored
+   * transposed relative to the file), so a trained model can be written back with its new values.
+   */
+  bindings?: ReadonlyArray<{ input: number; tensor: Tensor; transposed?: boolean }>;
 }
 
 export interface OpSpec {
