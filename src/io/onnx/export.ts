@@ -20,7 +20,7 @@ import { AttributeType, DataType, ModelProtoType } from './schema.js';
 import { protoFromInts, protoFromTensor } from './tensor-proto.js';
 
 export interface SaveOnnxOptions {
-  /** The input shape, batch first, e.g. [1, 3, 224, 224]. */
+  /** The input shape, batch first, e.g. [1, 3, 224, 224] (unused for an imported OnnxModel). */
   inputShape: readonly number[];
   /** Default 13; 11 to 21 are supported. */
   opset?: number;
