@@ -20,6 +20,7 @@ import type { Batch, DataLoader } from '../data/dataloader.js';
 import { crossEntropy, mseLoss } from '../ops/loss.js';
 import { saveCheckpoint, type CheckpointValue } from '../io/checkpoint.js';
 import { writeMetrics, type EpochMetrics, type MetricsHistory, type StepMetrics } from './metrics.js';
+import { AnomalyDetector, NonFiniteError } from './anomaly.js';
 
 /** What fit needs of an optimizer (src/optim's optimizers have it). */
 export interface OptimizerLike {
@@ -57,6 +58,11 @@ export interface FitOptions {
   config?: Record<string, unknown>;
   /** A checkpoint state (as saved by fit) to continue from. */
   resume?: TrainState | null;
+  /**
+   * Check every layer output, gradient, parameter and buffer each step and stop at the first
+   * NaN or infinity, naming it (slower). Without it, fit still stops on a non-finite loss.
+   */
+  detectAnomaly?: boolean;
 }
 
 export interface StepInfo {
@@ -162,6 +168,16 @@ export const CHECKPOINT_FILE = 'checkpoint.dnnkit';
  *   const history = fit(model, { train, test }, { epochs: 3, optimizer: opt, outDir: 'runs/a' });
  */
 export function fit(model: Module, loaders: { train: DataLoader; test?: DataLoader | null }, options: FitOptions, callbacks: FitCallbacks = {}): MetricsHistory {
+  if (!options.detectAnomaly) return fitLoop(model, loaders, options, callbacks, null);
+  const anomaly = new AnomalyDetector(model);
+  try {
+    return fitLoop(model, loaders, options, callbacks, anomaly);
+  } finally {
+    anomaly.remove();
+  }
+}
+
+function fitLoop(model: Module, loaders: { train: DataLoader; test?: DataLoader | null }, options: FitOptions, callbacks: FitCallbacks, anomaly: AnomalyDetector | null): MetricsHistory {
   const { epochs, optimizer, scheduler = null, task = 'classify', outDir, checkpointEvery = 0, logEvery = 10, maxSteps = Infinity } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new Error(`fit: checkpointEvery must be a non-negative integer, got ${checkpointEvery}`);
@@ -220,11 +236,22 @@ export function fit(model: Module, loaders: { train: DataLoader; test?: DataLoad
     callbacks.onEpochStart?.(epoch, batches, startBatch);
     let t0 = performance.now();
     for (const batch of train.epoch(epoch, startBatch)) {
+      const where = { step: step + 1, epoch, batch: batch.batch, batches };
+      anomaly?.beginStep(batch.x, where);
       const out = model.call(batch.x);
       const loss = lossOf(task, out, batch);
+      anomaly?.afterForward(loss, where);
+      // Always checked (one number): a non-finite loss stops the run before it reaches the
+      // weights, so the last checkpoint stays usable.
+      const lossValue = loss.item();
+      if (!Number.isFinite(lossValue)) {
+        throw new NonFiniteError(`fit: the loss is ${lossValue} at step ${where.step} (epoch ${epoch + 1}, batch ${batch.batch + 1} of ${batches}); the weights of the last checkpoint are untouched. Lower the learning rate, or find the first layer or parameter that went non-finite with detectAnomaly (dnnkit train --detect-anomaly)`, where.step);
+      }
       optimizer.zeroGrad();
       loss.backward();
+      anomaly?.afterBackward(where);
       optimizer.step();
+      anomaly?.afterStep(where);
       scheduler?.step();
       step++;
       const n = batch.labels.length;

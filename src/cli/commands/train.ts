@@ -24,7 +24,7 @@ interface TrainOptions {
   optimizer: string; momentum: string; weightDecay: string; schedule: string; activation: string;
   batchnorm: boolean; seed: string; threads?: string; backend?: string; out?: string;
   resume?: string | boolean; limit?: string; testLimit?: string; augment: boolean; checkpointEvery: string;
-  plain: boolean;
+  plain: boolean; detectAnomaly: boolean;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
@@ -93,6 +93,7 @@ export function register(program: Command): void {
     .option('--augment', 'random crop (padding 2) and horizontal flip', false)
     .option('--checkpoint-every <steps>', 'also checkpoint every K steps (0: only after each epoch)', '0')
     .option('--plain', 'plain log lines instead of a progress bar', false)
+    .option('--detect-anomaly', 'check every layer output, gradient and parameter each step; stop at the first NaN/infinity, naming it (slower)', false)
     .action(async (o: TrainOptions, cmd: Command) => { await runTrain(o, cmd); });
 }
 
@@ -110,7 +111,7 @@ async function runTrain(o: TrainOptions, cmd: Command): Promise<void> {
     settings = { ...(resume.config.train as TrainSettings) };
     out = dirname(file);
     const ignored = cmd.options.map((opt) => opt.attributeName())
-      .filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'out', 'epochs', 'threads', 'backend', 'plain', 'checkpointEvery'].includes(k));
+      .filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'out', 'epochs', 'threads', 'backend', 'plain', 'checkpointEvery', 'detectAnomaly'].includes(k));
     if (ignored.length) say(`note: --resume continues with the run's own settings; ignoring ${ignored.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
     if (o.epochs) {
       const e = parseIntOption(o.epochs, '--epochs', 1, 10000);
@@ -149,6 +150,7 @@ async function runTrain(o: TrainOptions, cmd: Command): Promise<void> {
       logEvery: Math.max(1, Math.floor(loaders.train.length / 50)),
       config: { model: settings.model, train: settings, dataset: settings.dataset, classes: loaders.data.classes },
       resume,
+      detectAnomaly: o.detectAnomaly,
     }, progress);
   } finally {
     progress.stop();
