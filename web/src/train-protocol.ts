@@ -5,6 +5,8 @@ export interface TrainSettings {
   lr: number;
   batchSize: number;
   seed: number;
+  /** 'fastest': wasm where the browser supports it; 'reference': the plain-loop specification. */
+  backend: 'fastest' | 'reference';
 }
 
 export type ToWorker =

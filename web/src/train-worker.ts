@@ -22,6 +22,7 @@ import { manualSeed } from '../../src/tensor/random.js';
 import { tensor } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { setThreads } from '../../src/backends/wasm/index.js';
+import { setBackend } from '../../src/backends/registry.js';
 import { useFastestBackend, backendNote } from './backend.js';
 import type { FeatureLayer, FromWorker, GalleryItem, ToWorker, TrainSettings } from './train-protocol.js';
 
@@ -71,7 +72,8 @@ async function dataset(images: string, labels: string, name: string): Promise<By
 }
 
 async function init(settings: TrainSettings): Promise<Run> {
-  const backend = await useFastestBackend();
+  let backend = await useFastestBackend();
+  if (settings.backend === 'reference') backend = (setBackend('reference'), 'reference');
   // Leave one core to the page (and the rest of the browser) so it stays responsive while the
   // kernels' thread pool keeps the others busy.
   if (backend === 'wasm') setThreads(Math.max(1, (navigator.hardwareConcurrency || 2) - 1));
@@ -95,7 +97,7 @@ async function init(settings: TrainSettings): Promise<Run> {
     batches: train.epoch(0)[Symbol.iterator](), epoch: 0, step: 0, running: false,
   };
   post({
-    type: 'ready', backend, backendNote: backendNote(), trainCount: trainSet.length, testCount: testSet.length,
+    type: 'ready', backend, backendNote: settings.backend === 'reference' ? 'chosen in the settings' : backendNote(), trainCount: trainSet.length, testCount: testSet.length,
     classes: [...FASHION_MNIST_CLASSES], parameters: params.reduce((a, p) => a + p.size, 0), model: 'fashion-cnn',
   });
   return r;

@@ -14,6 +14,7 @@ const FMAPS_PER_LAYER = 16;
 
 const $ = {
   optimizer: byId<HTMLSelectElement>('optimizer'),
+  backend: byId<HTMLSelectElement>('backend'),
   lr: byId<HTMLInputElement>('lr'),
   batchSize: byId<HTMLInputElement>('batch-size'),
   seed: byId<HTMLInputElement>('seed'),
@@ -59,7 +60,7 @@ function readSettings(): TrainSettings {
   if (!(lr > 0 && lr <= 1)) throw new Error(`learning rate must be in (0, 1], got '${$.lr.value}'`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) throw new Error(`batch size must be an integer in [1, 256], got '${$.batchSize.value}'`);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got '${$.seed.value}'`);
-  return { optimizer: $.optimizer.value as TrainSettings['optimizer'], lr, batchSize, seed };
+  return { optimizer: $.optimizer.value as TrainSettings['optimizer'], lr, batchSize, seed, backend: $.backend.value as TrainSettings['backend'] };
 }
 
 /** Start a fresh worker with a new model (the old one, if any, is terminated). */
@@ -340,7 +341,7 @@ $.optimizer.addEventListener('change', () => {
   $.lr.value = String(DEFAULT_LR[$.optimizer.value as keyof typeof DEFAULT_LR]);
   setStatus($.status, 'Press "New model" to train with these settings.');
 });
-for (const input of [$.lr, $.batchSize, $.seed]) {
+for (const input of [$.lr, $.batchSize, $.seed, $.backend]) {
   input.addEventListener('change', () => setStatus($.status, 'Press "New model" to train with these settings.'));
 }
 byId<HTMLFormElement>('controls').addEventListener('submit', (e) => e.preventDefault());
