@@ -10,7 +10,7 @@ import { conv2dEinsum, convTranspose2dEinsum, convOutputSize, convTransposeOutpu
 import type { BoundEinsum } from '../../src/einsum/types.js';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { wasm } from '../../src/backends/wasm/index.js';
-import { setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
+import { setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
 import { listBackends, getBackend } from '../../src/backends/registry.js';
 import { randomArray } from './wasm-naive.js';
 
@@ -39,6 +39,8 @@ function conv(N: number, C: number, H: number, W: number, M: number, R: number, 
 }
 
 describe('wasm backend contract vs the reference interpreter', () => {
+  // Tiny shapes too run split across threads here, so every split path is tested.
+  setMinParallelFlops(0);
   for (const threads of [1, 2]) {
     it(`conv2d: dense, strided, dilated, grouped, depthwise, with and without bias (${threads} threads)`, () => {
       setThreads(threads);

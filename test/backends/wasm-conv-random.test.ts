@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertClose } from '../helpers.js';
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
-import { setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
+import { setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
 import { convParams, naiveConv, naiveConvDw, naiveConvDx, randomArray } from './wasm-naive.js';
 
 /** Small deterministic integer generator (LCG) for shape parameters. */
@@ -20,6 +20,8 @@ function rng(seed: number): (lo: number, hi: number) => number {
 }
 
 describe('wasm conv2d on random shapes', () => {
+  // Tiny shapes too run split across threads here, so every split path is tested.
+  setMinParallelFlops(0);
   it('matches the naive loops on 60 random configurations', () => {
     setThreads(2);
     waitForThreads();

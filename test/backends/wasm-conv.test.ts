@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
-import { runtime, setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
+import { runtime, setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
 import assert from 'node:assert/strict';
 import { convParams, naiveConv, naiveConvDw, naiveConvDx, randomArray } from './wasm-naive.js';
 
@@ -34,6 +34,8 @@ const shapes: Array<[string, Shape]> = [
 ];
 
 describe('wasm conv2d kernels', () => {
+  // Tiny shapes too run split across threads here, so every split path is tested.
+  setMinParallelFlops(0);
   for (const threads of [1, 2]) {
     for (const [name, shape] of shapes) {
       it(`${name}: forward, dx, dw, db (${threads} thread${threads > 1 ? 's' : ''})`, () => {

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { gemm } from '../../src/backends/wasm/gemm.js';
-import { runtime, setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
+import { runtime, setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
 import { loadedVariant } from '../../src/backends/wasm/loader.js';
 import assert from 'node:assert/strict';
 import { naiveMatmul, randomArray, transpose } from './wasm-naive.js';
@@ -10,6 +10,8 @@ import { naiveMatmul, randomArray, transpose } from './wasm-naive.js';
 const tol = (K: number): number => 1e-5 * Math.max(1, Math.sqrt(K));
 
 describe('wasm f32_gemm', () => {
+  // Tiny shapes too run split across threads here, so every split path is tested.
+  setMinParallelFlops(0);
   it('runs the module variant the parent test expects', () => {
     const want = process.env['DNNKIT_EXPECT_WASM_VARIANT'];
     runtime();

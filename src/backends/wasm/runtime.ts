@@ -130,5 +130,12 @@ export function splitRange(total: number, parts: number, align = 1): Array<[numb
  * microseconds; below ~2 MFLOP (~50 us on one core) splitting saves less than that.
  */
 export function threadsFor(r: Runtime, flops: number): number {
-  return flops < 2e6 ? 1 : r.pool.size;
+  return flops < minParallelFlops ? 1 : r.pool.size;
+}
+
+let minParallelFlops = 2e6;
+
+/** Tests set 0 so that even tiny shapes exercise the multi-threaded splits. */
+export function setMinParallelFlops(flops: number): void {
+  minParallelFlops = flops;
 }
