@@ -34,6 +34,8 @@ test('SIGKILL at random moments, 5 times, then --resume: every checkpoint loads 
   const interrupted = r.kills.filter((k) => k.killed);
   console.log(`crash: uninterrupted training ${(trainMs / 1000).toFixed(1)} s; ${interrupted.length} kills at ${r.kills.map((k) => `${k.delayMs} ms (step ${k.step ?? '-'})`).join(', ')}; ${r.seconds.toFixed(0)} s in all`);
   assert.ok(interrupted.length >= 3, `only ${interrupted.length} kills landed before the run finished`);
+  // Resumed runs keep checkpointing every step (they once fell back to epoch ends): the kills leave different steps.
+  assert.ok(new Set(interrupted.map((k) => k.step)).size >= 2, `every kill left the same checkpoint: ${interrupted.map((k) => k.step).join(', ')}`);
   assert.equal(r.final.done, true);
   assert.equal(r.final.step, 24);
   assert.deepEqual(differingWeights(r.final.model, want.model), [], 'weights differ from the uninterrupted run');

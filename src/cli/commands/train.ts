@@ -139,6 +139,11 @@ async function runTrain(o: TrainOptions, cmd: Command): Promise<void> {
   say(`data: ${settings.dataset} from ${loaders.data.source.description}`);
   say(`train ${loaders.trainSet.length} images${settings.augment ? ' (augmented)' : ''}, test ${loaders.testSet.length} | ${settings.epochs} epochs × ${loaders.train.length} batches of ${settings.batchSize} | ${settings.optimizer} lr ${settings.lr} schedule ${settings.schedule} | seed ${settings.seed}`);
   say(`output: ${out}${resume ? ` (resuming at epoch ${resume.epoch + 1}, batch ${resume.batch}, step ${resume.step})` : ''}`);
+  // A resumed run keeps the run's checkpoint cadence unless told otherwise (found by the
+  // crash test: runs resumed without --checkpoint-every again only checkpointed at epoch ends).
+  const savedEvery = resume?.config.checkpointEvery;
+  const checkpointEvery = resume && cmd.getOptionValueSource('checkpointEvery') !== 'cli' && typeof savedEvery === 'number'
+    ? savedEvery : parseIntOption(o.checkpointEvery, '--checkpoint-every', 0);
   const progress = progressCallbacks({ epochs: settings.epochs, plain: o.plain });
   const task = settings.model.name === 'autoencoder' ? 'reconstruct' : 'classify';
   const t0 = performance.now();
@@ -146,9 +151,9 @@ async function runTrain(o: TrainOptions, cmd: Command): Promise<void> {
   try {
     history = fit(model, { train: loaders.train, test: loaders.test }, {
       epochs: settings.epochs, optimizer, scheduler, task, outDir: out,
-      checkpointEvery: parseIntOption(o.checkpointEvery, '--checkpoint-every', 0),
+      checkpointEvery,
       logEvery: Math.max(1, Math.floor(loaders.train.length / 50)),
-      config: { model: settings.model, train: settings, dataset: settings.dataset, classes: loaders.data.classes },
+      config: { model: settings.model, train: settings, dataset: settings.dataset, classes: loaders.data.classes, checkpointEvery },
       resume,
       detectAnomaly: o.detectAnomaly,
     }, progress);
