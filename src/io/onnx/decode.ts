@@ -86,15 +86,11 @@ export function decodeOnnx(bytes: Uint8Array, source = 'ONNX bytes', options: On
   }
 
   const initializers = new Map<string, Value>();
-  let total = 0;
   for (const t of graph.initializer) {
     if (!t.name) throw new OnnxError(`${source}: an initializer has no name`);
     if (initializers.has(t.name)) throw new OnnxError(`${source}: initializer '${t.name}' is defined twice`);
-    const v = tensorFromProto(t, `${source}: initializer '${t.name}'`, { maxElements: limits.maxTensorElements });
-    total += v.size;
-    initializers.set(t.name, v);
+    initializers.set(t.name, tensorFromProto(t, `${source}: initializer '${t.name}'`, { maxElements: limits.maxTensorElements }));
   }
-  void total;
 
   const defined = new Set<string>(initializers.keys());
   const inputs: ValueInfo[] = [];

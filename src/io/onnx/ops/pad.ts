@@ -8,7 +8,7 @@ import { recordOp } from '../../../autograd/graph.js';
 import { OnnxError } from '../errors.js';
 import { IntTensor, stridesOf, type Value } from '../value.js';
 import { checkSize, floatIn, intsIn } from './common.js';
-import type { Limits, OnnxNode, OpSpec } from './types.js';
+import type { Limits, OpSpec } from './types.js';
 
 export type PadMode = 'constant' | 'reflect' | 'edge';
 

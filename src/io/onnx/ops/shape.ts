@@ -12,7 +12,7 @@ import { OnnxError } from '../errors.js';
 import { DataType } from '../schema.js';
 import { isFloatType, tensorFromProto } from '../tensor-proto.js';
 import { IntTensor, stridesOf, toFloat, toInt, type Value } from '../value.js';
-import { axisOf, checkSize, floatIn, intsIn, optionalIntsIn } from './common.js';
+import { axisOf, checkSize, intsIn, optionalIntsIn } from './common.js';
 import type { OnnxNode, OpSpec, Prepared } from './types.js';
 
 function required(node: OnnxNode, inputs: ReadonlyArray<Value | undefined>, i: number): Value {
