@@ -181,8 +181,14 @@ async function openFile(file: File): Promise<void> {
   setStatus($.status, `reading ${file.name}…`);
   try {
     const s = await onnxSupport.summarize(new Uint8Array(await file.arrayBuffer()), file.name);
+    // The model list shows the file; the input is the one the file declares (its FC sizes fix it).
+    let option = $.model.querySelector<HTMLOptionElement>('option[value=""]');
+    if (!option) $.model.prepend(option = el('option', { value: '' }));
+    option.textContent = `ONNX: ${file.name}`;
     $.model.value = '';
-    $.modelTitle.textContent = `ONNX file ${file.name}`;
+    $.modelTitle.textContent = `ONNX file ${file.name}, imported by dnnkit in this page.`;
+    $.inputShape.value = s.input.slice(1).join('×');
+    $.inputShape.disabled = true;
     show(s);
     setStatus($.status, `opened ${file.name}`);
   } catch (err) {
@@ -193,6 +199,7 @@ async function openFile(file: File): Promise<void> {
 for (const name of zoo.list()) $.model.append(el('option', { value: name }, zoo.entry(name).title.split(':')[0]!));
 $.model.addEventListener('change', () => {
   if (!$.model.value) return;
+  $.inputShape.disabled = false;
   $.inputShape.value = zoo.inputShape($.model.value).join('×');
   loadZooModel();
 });
