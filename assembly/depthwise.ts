@@ -154,7 +154,10 @@ export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: 
   }
 }
 
-/** dx for planes t in [t0, t1): scatter w * dy into a padded plane, then crop. */
+/**
+ * dx for planes t in [t0, t1). Stride 1: a correlation of the padded dy with the flipped filter
+ * (see dwPlane). Other strides: scatter w * dy into a padded plane, then crop.
+ */
 export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
                                         t0: i32, t1: i32, scratch: usize): void {
   const cp = paramsAt(pp);
