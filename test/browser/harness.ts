@@ -23,6 +23,8 @@ export function skipReason(): string | false {
 export interface App {
   browser: Browser;
   server: StaticServer;
+  /** The folder the app was built into. */
+  outdir: string;
   /** Requests that left the app's origin, as "METHOD url" (must stay empty). */
   foreign: string[];
   /** Uncaught page errors and console errors, as text (must stay empty). */
@@ -47,7 +49,7 @@ export async function openApp(): Promise<App> {
   const contexts: BrowserContext[] = [];
   const origin = new URL(server.url).origin;
   return {
-    browser, server, foreign, errors,
+    browser, server, foreign, errors, outdir,
     async newPage(path, options = {}) {
       const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 } });
       contexts.push(context);
