@@ -1,0 +1,21 @@
+/**
+ * Short memory soak (scripts/soak.ts runs thousands of steps): training steps and single-image
+ * inference calls on the fast backend with no dispose anywhere; resident memory after warm-up
+ * must stay within 10%, and the wasm heap (which never shrinks) must not grow.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rssCurve, soak } from './soak-harness.js';
+
+test('memory stays flat over training steps and inference calls (short soak)', async () => {
+  const r = await soak({ trainSteps: 120, inferCalls: 400, sampleEvery: 10, warmup: 40, batchSize: 16, backend: 'wasm' });
+  console.log(`soak (${r.backend}):\n${rssCurve(r.samples, 8, 40)}`);
+  for (const [phase, v] of Object.entries(r.verdict)) {
+    console.log(`soak ${phase}: RSS ${v.afterWarmupMB.toFixed(0)} MB after warm-up -> ${v.lastMB.toFixed(0)} MB (${v.growthPercent.toFixed(1)}%)`);
+    assert.ok(Math.abs(v.growthPercent) <= 10, `${phase}: RSS went from ${v.afterWarmupMB.toFixed(0)} MB to ${v.lastMB.toFixed(0)} MB (${v.growthPercent.toFixed(1)}%)`);
+  }
+  const afterWarmup = r.samples.find((s) => s.phase === 'train' && s.step >= 40)!;
+  const last = r.samples.at(-1)!;
+  assert.ok(last.wasmMB <= afterWarmup.wasmMB, `the wasm heap grew from ${afterWarmup.wasmMB} MB to ${last.wasmMB} MB`);
+  assert.equal(r.samples.filter((s) => s.phase === 'infer').length, 40);
+});
