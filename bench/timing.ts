@@ -39,7 +39,7 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * Time `run` (sync or async) under `plan`. A run slower than a second cuts the plan to at most
+ * Time `run` (sync or async) under `plan`. A run slower than 250 ms cuts the plan to at most
  * three timed runs, and one slower than 5 s is timed once (its first run), so that slow peers
  * (TF.js cpu on a big layer) don't take minutes.
  * @example const t = await timeRuns(() => F.conv2d(x, w), FULL_PLAN); t.median  // seconds
@@ -57,7 +57,7 @@ export async function timeRuns(run: () => unknown, plan: TimingPlan): Promise<Ti
   // A run of seconds (TF.js cpu training, ConvNetJS) is its own measurement: warm-up effects
   // are small next to it, and repeating it would take minutes.
   if (lastMs > SLOW_RUN_MS) return { median: lastMs / 1000, best: lastMs / 1000, runs: 1 };
-  const minRuns = lastMs > 1000 ? Math.min(plan.minRuns, 3) : plan.minRuns;
+  const minRuns = lastMs > 250 ? Math.min(plan.minRuns, 3) : plan.minRuns;
   const times: number[] = [];
   const t0 = performance.now();
   while (times.length < minRuns || (performance.now() - t0 < plan.budgetMs && times.length < plan.maxRuns)) {

@@ -29,8 +29,13 @@ async function loadTf(): Promise<TF> {
   return tfPromise;
 }
 
-/** TF.js cpu runs only cells below this many MACs (it does ~1-2 GFLOP/s): batch 1 and small batch 32. */
-const CPU_MAX_MACS = 2e9;
+/**
+ * TF.js cpu runs only cells below this many MACs (it does well under 1 GFLOP/s): batch 1 of all
+ * but VGG and GEMM 1024, batch 32 of the small layers. Larger cells took minutes of the run.
+ */
+const CPU_MAX_MACS = 2.5e8;
+/** TF.js wasm's data gradient runs ~1 GFLOP/s (no XNNPACK path): skip the largest cells. */
+const WASM_MAX_INPUT_GRAD_MACS = 2e9;
 /** Its Conv2DBackpropFilter indexes through TensorBuffer.get per element: ~3 MFLOP/s. */
 const CPU_MAX_FILTER_GRAD_MACS = 2e6;
 
@@ -67,6 +72,7 @@ export function tfjsPeer(backend: 'cpu' | 'wasm'): Peer {
     activate,
     skip(c, pass, N) {
       if (backend === 'cpu' && macsOf(c, N) > CPU_MAX_MACS) return 'TF.js cpu: too slow for this size';
+      if (backend === 'wasm' && pass === 'dI' && macsOf(c, N) > WASM_MAX_INPUT_GRAD_MACS) return 'TF.js wasm: data gradient too slow for this size';
       if (backend === 'cpu' && pass === 'dF' && macsOf(c, N) > CPU_MAX_FILTER_GRAD_MACS) {
         return 'TF.js cpu: its filter gradient reads elements one by one (a few MFLOP/s); only small layers';
       }
