@@ -108,7 +108,7 @@ export interface WebBuildResult {
   outdir: string;
   /** Bytes of each emitted JavaScript file, by path relative to outdir. */
   bundles: Record<string, number>;
-  /** Whether build/dnnkit.wasm was found and copied (the wasm backend needs it). */
+  /** Whether build/dnnkit.wasm was found and copied with its variants (the wasm backend needs it). */
   wasm: boolean;
   /** esbuild's warnings, e.g. an import that does not exist (yet) in the library. */
   warnings: string[];
@@ -162,9 +162,11 @@ export async function buildWeb(options: WebBuildOptions = {}): Promise<WebBuildR
       cpSync(join(web, file), join(outdir, file));
     }
   }
-  const wasmPath = join(root, 'build', 'dnnkit.wasm');
-  const wasm = existsSync(wasmPath);
-  if (wasm) cpSync(wasmPath, join(outdir, 'dnnkit.wasm'));
+  // The kernel modules (dnnkit.wasm, and dnnkit-relaxed.wasm that initWasm tries first).
+  const buildDir = join(root, 'build');
+  const modules = existsSync(buildDir) ? readdirSync(buildDir).filter((f) => /^dnnkit.*\.wasm$/.test(f)) : [];
+  for (const f of modules) cpSync(join(buildDir, f), join(outdir, f));
+  const wasm = modules.includes('dnnkit.wasm');
   const sample = join(root, 'data', 'fashion-mnist-sample');
   if (existsSync(sample)) cpSync(sample, join(outdir, 'data', 'fashion-mnist-sample'), { recursive: true });
   // Static hosts that read a _headers file (Netlify, Cloudflare Pages) get the same headers

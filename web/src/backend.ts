@@ -12,7 +12,7 @@ let started: Promise<string> | null = null;
 
 /**
  * Load the fastest backend (once) and return its name. The kernel module is served beside
- * the pages (web/dist/dnnkit.wasm, copied from build/ by the web build).
+ * the pages (web/dist/dnnkit*.wasm, copied from build/ by the web build).
  * @example const name = await useFastestBackend();  // 'wasm' or 'reference'
  */
 export function useFastestBackend(): Promise<string> {
@@ -22,7 +22,8 @@ export function useFastestBackend(): Promise<string> {
       return getBackend().name;
     }
     try {
-      const ok = await initWasm(new URL('../dnnkit.wasm', import.meta.url));
+      // The folder: initWasm tries the relaxed-SIMD module, then the plain SIMD one.
+      const ok = await initWasm(new URL('../', import.meta.url));
       if (!ok) fallbackReason = 'this browser lacks WebAssembly SIMD or shared memory';
     } catch (err) {
       fallbackReason = `the wasm kernels did not load: ${err instanceof Error ? err.message : String(err)}`;
