@@ -10,3 +10,4 @@ export function heapBase(): usize {
   return (__heap_base + 65535) & ~<usize>65535;
 }
 export { dwconv2d_forward, dwconv2d_backward_input, dwconv2d_backward_filter } from './depthwise';
+export { f32_relu, f32_relu_grad, f32_relu6, f32_relu6_grad } from './elementwise';

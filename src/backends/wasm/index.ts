@@ -1,8 +1,9 @@
 /**
  * The `wasm` backend: SIMD128 kernels on a worker pool over shared WebAssembly memory, for the
- * einsum kinds that dominate training time (conv2d, convTranspose2d, linear, matmul), plus
- * JavaScript fast paths for memory-bound layers (pooling, upsampling). Every other kernel is
- * the reference one (object spread), so nothing is ever missing.
+ * einsum kinds that dominate training time (conv2d, convTranspose2d, linear, matmul) and the
+ * branchy activations (relu, relu6), plus JavaScript fast paths for memory-bound layers
+ * (pooling, upsampling). Every other kernel is the reference one (object spread), so nothing is
+ * ever missing.
  *
  * Importing this module registers the backend and makes it the default when the runtime can
  * run it (SIMD128, shared memory, atomics, the built module present); otherwise it prints one
@@ -13,6 +14,7 @@ import { reference } from '../reference/index.js';
 import { registerBackend } from '../registry.js';
 import { wasmContract } from './contract.js';
 import { maxPool2d } from './max-pool.js';
+import { unary, unaryGrad } from './elementwise.js';
 import { compileKernelModule, unsupportedReason } from './loader.js';
 import { provideModule } from './runtime.js';
 
@@ -23,6 +25,8 @@ export const wasm: Backend = {
   name: 'wasm',
   contract: wasmContract,
   maxPool2d,
+  unary,
+  unaryGrad,
 };
 
 /** Whether the wasm backend is registered (and the default) in this process. */

@@ -11,6 +11,7 @@ import { Pool, availableCores } from './pool.js';
 export const KERNEL_NAMES = [
   'f32_gemm', 'f32_gemm_strided', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
   'dwconv2d_forward', 'dwconv2d_backward_input', 'dwconv2d_backward_filter',
+  'f32_relu', 'f32_relu_grad', 'f32_relu6', 'f32_relu6_grad',
 ];
 
 export interface Runtime {
