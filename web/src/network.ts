@@ -85,7 +85,8 @@ function drawCharts(s: Summary): void {
   const compute = s.layers.map((l, i) => ({ l, i })).filter(({ l }) => isCompute(l));
   const at = compute.findIndex(({ i }) => i === selected);
   const onSelect = (k: number): void => select(compute[k]!.i);
-  const short = (name: string): string => name.split('.').slice(-2).join('.');
+  // Axis labels: the last part of the name (full names are in each bar's tooltip and the table).
+  const short = (name: string): string => name.split('.').pop()!;
   $.macChart.replaceChildren(barChart(compute.map(({ l }) => ({
     label: short(l.name), value: l.macs, title: `${l.name} (${l.type}): ${grouped(l.macs)} MACs`,
   })), { label: `MACs per layer of ${s.model}`, selected: at, onSelect, height: 150 }));
