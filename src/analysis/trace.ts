@@ -13,9 +13,10 @@
  * jump' = jump*U (Araujo et al. 2019, "Computing receptive fields of CNNs"). Branches merge by
  * taking the largest window. An FC layer sees its whole input.
  */
-import { convOutputSize, conv2dEinsum, convTranspose2dEinsum, linearEinsum, avgPool2dEinsum,
+import { conv2dEinsum, convTranspose2dEinsum, linearEinsum, avgPool2dEinsum,
          maxPool2dEinsum, nearestUpsampleEinsum, zeroInsertEinsum } from '../einsum/layers.js';
-import { resolvePadding } from '../ops/conv-shape.js';
+import { adaptivePoolShape, conv2dParams, convShape, convTranspose2dParams, convTransposeShape, pool2dParams,
+         poolShape } from '../ops/conv-shape.js';
 import { countEinsum } from '../einsum/count.js';
 import type { Arch, Conv2dArch, ConvTranspose2dArch, LinearArch, Pool2dArch } from '../models/arch.js';
 import type { LayerSummary, LayerType } from './types.js';
@@ -32,15 +33,6 @@ interface Field {
 export interface Flow { shape: number[]; field: Field }
 
 const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** PyTorch's pooling output size, ceil mode included (a last window must start inside the input or left padding). */
-export function poolOutputSize(size: number, kernel: number, stride: number, pad: number,
-                               dilation: number, ceilMode: boolean): number {
-  const span = size + 2 * pad - dilation * (kernel - 1) - 1;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= size + pad) out -= 1;
-  return out;
-}
 
 function blankRow(name: string, type: LayerType, op: string, input: Flow, outShape: number[]): LayerSummary {
   const s = input.shape;
@@ -118,23 +110,20 @@ export class Tracer {
       case 'maxPool2d':
       case 'avgPool2d': return this.pool(arch, name, input);
       case 'adaptiveAvgPool2d': {
-        const [N, C, H, W] = need4d(arch.op, name, input.shape);
-        const [P, Q] = arch.outputSize;
+        need4d(arch.op, name, input.shape);
+        const s = adaptivePoolShape(input.shape, arch.outputSize, `summary: layer '${name}' (${arch.op})`);
+        const { N, C, H, W, P, Q, R, S } = s;
         const out = [N, C, P, Q];
         const row = blankRow(name, 'POOL', arch.op, input, out);
         // PyTorch's windows: [floor(i*H/P), ceil((i+1)*H/P)); count every read.
-        const reads = (size: number, n: number): { total: number; max: number } => {
-          let total = 0, max = 0;
-          for (let i = 0; i < n; i++) {
-            const w = Math.ceil(((i + 1) * size) / n) - Math.floor((i * size) / n);
-            total += w; max = Math.max(max, w);
-          }
-          return { total, max };
+        const reads = (size: number, n: number): number => {
+          let total = 0;
+          for (let i = 0; i < n; i++) total += Math.ceil(((i + 1) * size) / n) - Math.floor((i * size) / n);
+          return total;
         };
-        const rh = reads(H, P), rw = reads(W, Q);
-        row.ops = N * C * rh.total * rw.total;
-        row.R = rh.max; row.S = rw.max; row.M = C;
-        const field = window(input.field, [rh.max, rw.max], [Math.max(1, Math.floor(H / P)), Math.max(1, Math.floor(W / Q))]);
+        row.ops = N * C * reads(H, P) * reads(W, Q);
+        row.R = R; row.S = S; row.M = C;
+        const field = window(input.field, [R, S], [s.strideH, s.strideW]);
         row.receptiveField = [...field.size];
         this.rows.push(row);
         return { shape: out, field };
@@ -185,18 +174,12 @@ export class Tracer {
       throw new Error(`summary: layer '${name}' (conv2d) expects ${a.inChannels} input channels but its input [${input.shape.join(', ')}] has ${C}`);
     }
     const [R, S] = a.kernelSize, [u, v] = a.stride, [dh, dw] = a.dilation;
-    // One padding rule for ops and analysis: 'same' keeps ceil(H/U), the odd unit bottom/right.
-    const pad = a.padding === 'same'
-      ? resolvePadding('same', H, W, R, S, [u, v], [dh, dw], 'summary')
-      : { padTop: a.padding[0], padBottom: a.padding[0], padLeft: a.padding[1], padRight: a.padding[1] };
-    const ph = pad.padTop, pw = pad.padLeft;
-    const P = convOutputSize(H, R, u, pad.padTop, pad.padBottom, dh), Q = convOutputSize(W, S, v, pad.padLeft, pad.padRight, dw);
-    if (P < 1 || Q < 1) {
-      throw new Error(`summary: layer '${name}' (conv2d) with a ${R}x${S} filter, stride ${u}, padding ${ph} gets a ${H}x${W} input: the output would be ${P}x${Q}`);
-    }
+    // The ops' shape rule ('same' keeps ceil(H/U), the odd unit bottom/right), so the report
+    // equals the real output.
     const M = a.outChannels;
-    const einsum = conv2dEinsum({ N, C, H, W, M, R, S, P, Q, strideH: u, strideW: v, padTop: ph, padLeft: pw,
-                                  dilationH: dh, dilationW: dw, groups: a.groups }, a.bias);
+    const s = convShape(input.shape, [M, C / a.groups, R, S], a, `summary: layer '${name}' (conv2d)`);
+    const { P, Q } = s, ph = s.padTop, pw = s.padLeft;
+    const einsum = conv2dEinsum(conv2dParams(s), a.bias);
     const out = [N, M, P, Q];
     const row = blankRow(name, 'CONV', 'conv2d', input, out);
     Object.assign(row, { R, S, M, U: u, stride: [u, v], padding: [ph, pw], dilation: [dh, dw], groups: a.groups, einsum });
@@ -215,11 +198,10 @@ export class Tracer {
       throw new Error(`summary: layer '${name}' (convTranspose2d) expects ${a.inChannels} input channels but its input [${input.shape.join(', ')}] has ${C}`);
     }
     const [R, S] = a.kernelSize, [u, v] = a.stride, [ph, pw] = a.padding, [dh, dw] = a.dilation;
-    const P = (H - 1) * u - 2 * ph + dh * (R - 1) + a.outputPadding[0] + 1;
-    const Q = (W - 1) * v - 2 * pw + dw * (S - 1) + a.outputPadding[1] + 1;
     const M = a.outChannels;
-    const einsum = convTranspose2dEinsum({ N, C, H, W, M, R, S, P, Q, strideH: u, strideW: v, padTop: ph, padLeft: pw,
-                                           dilationH: dh, dilationW: dw, groups: a.groups }, a.bias);
+    const s = convTransposeShape(input.shape, [C, M / a.groups, R, S], a, `summary: layer '${name}' (convTranspose2d)`);
+    const { P, Q } = s;
+    const einsum = convTranspose2dEinsum(convTranspose2dParams(s), a.bias);
     const out = [N, M, P, Q];
     const row = blankRow(name, 'CONV', 'convTranspose2d', input, out);
     Object.assign(row, { R, S, M, U: u, stride: [u, v], padding: [ph, pw], dilation: [dh, dw], groups: a.groups, einsum });
@@ -267,12 +249,9 @@ export class Tracer {
   private pool(a: Pool2dArch, name: string, input: Flow): Flow {
     const [N, C, H, W] = need4d(a.op, name, input.shape);
     const [R, S] = a.kernelSize, [u, v] = a.stride, [ph, pw] = a.padding, [dh, dw] = a.dilation;
-    const P = poolOutputSize(H, R, u, ph, dh, a.ceilMode), Q = poolOutputSize(W, S, v, pw, dw, a.ceilMode);
-    if (P < 1 || Q < 1) {
-      throw new Error(`summary: layer '${name}' (${a.op}) with a ${R}x${S} window, stride ${u} gets a ${H}x${W} input: the output would be ${P}x${Q}`);
-    }
-    const params = { N, C, H, W, R, S, P, Q, strideH: u, strideW: v, padTop: ph, padLeft: pw, dilationH: dh, dilationW: dw };
-    const einsum = a.op === 'maxPool2d' ? maxPool2dEinsum(params) : avgPool2dEinsum(params);
+    const s = poolShape(input.shape, a, a.op, `summary: layer '${name}' (${a.op})`);
+    const { P, Q } = s;
+    const einsum = a.op === 'maxPool2d' ? maxPool2dEinsum(pool2dParams(s)) : avgPool2dEinsum(pool2dParams(s));
     const out = [N, C, P, Q];
     const row = blankRow(name, 'POOL', a.op, input, out);
     Object.assign(row, { R, S, M: C, U: u, stride: [u, v], padding: [ph, pw], dilation: [dh, dw], einsum });

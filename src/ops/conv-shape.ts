@@ -13,7 +13,7 @@
  */
 import { formatShape } from '../tensor/shape.js';
 import type { Conv2dParams, ConvTranspose2dParams, Pool2dParams } from '../einsum/types.js';
-import { convOutputSize } from '../einsum/layers.js';
+import { convOutputSize, convTransposeOutputSize } from '../einsum/layers.js';
 
 /** A value for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
@@ -27,7 +27,7 @@ export type LayerKind = 'conv2d' | 'convTranspose2d' | 'linear' | 'maxPool2d' | 
  * A layer's shape parameters. For pooling M = C and there are no weights; for FC
  * R = H, S = W and P = Q = 1 (an FC layer is a CONV layer whose filter covers the input).
  * For a transposed convolution C and M are its input and output channels and P, Q follow
- * the transposed rule (see convTranspose2dShape).
+ * the transposed rule (see convTransposeShape).
  */
 export interface LayerShape {
   readonly kind: LayerKind;
@@ -87,16 +87,6 @@ export function outputSize(size: number, kernel: number, stride = 1, padBefore =
   let out = Math.ceil(span / stride) + 1;
   if ((out - 1) * stride >= size + padBefore) out--;
   return out;
-}
-
-/**
- * Output size of a transposed convolution along one axis (PyTorch's rule):
- * (size-1)*stride - padBefore - padAfter + dilation*(kernel-1) + outputPadding + 1.
- * @example transposedOutputSize(4, 3, 2, 1, 1, 1)  // 8
- */
-export function transposedOutputSize(size: number, kernel: number, stride = 1, padBefore = 0,
-                                     padAfter = padBefore, outputPadding = 0, dilation = 1): number {
-  return (size - 1) * stride - padBefore - padAfter + dilation * (kernel - 1) + outputPadding + 1;
 }
 
 /**
@@ -214,8 +204,8 @@ export function convTransposeShape(xShape: readonly number[], wShape: readonly n
     }
   }
   const M = Mg * groups;
-  const P = transposedOutputSize(H, R, stride[0], ph, ph, oph, dilation[0]);
-  const Q = transposedOutputSize(W, S, stride[1], pw, pw, opw, dilation[1]);
+  const P = convTransposeOutputSize(H, R, stride[0], ph, ph, oph, dilation[0]);
+  const Q = convTransposeOutputSize(W, S, stride[1], pw, pw, opw, dilation[1]);
   if (P < 1 || Q < 1) {
     throw new Error(`${where}: padding ${formatShape([ph, pw])} crops the whole output (it would be ${P}x${Q}) for input ${formatShape(xShape)} and weight ${formatShape(wShape)}`);
   }
@@ -264,8 +254,7 @@ export interface Pool2dShapeOptions {
  * @example poolShape([1, 64, 112, 112], { kernelSize: 3, stride: 2, padding: 1 }, 'maxPool2d').P  // 56
  */
 export function poolShape(xShape: readonly number[], options: Pool2dShapeOptions,
-                          kind: 'maxPool2d' | 'avgPool2d'): LayerShape {
-  const where = kind;
+                          kind: 'maxPool2d' | 'avgPool2d', where: string = kind): LayerShape {
   if (options === undefined || options === null || typeof options !== 'object') {
     throw new Error(`${where}: options { kernelSize, ... } are required, got ${show(options)}`);
   }

@@ -104,7 +104,7 @@ test('shape errors name the layer and both shapes', () => {
   assertThrowsWith(() => summary(seq(['c1', conv(3, 8, 3)], ['c2', conv(4, 8, 3)]), [1, 3, 8, 8]),
     "layer 'c2' (conv2d) expects 4 input channels", '[1, 8, 6, 6]');
   assertThrowsWith(() => summary(residual(conv(3, 8, 3)), [1, 3, 8, 8]), 'residual', '[1, 8, 6, 6]', '[1, 3, 8, 8]');
-  assertThrowsWith(() => summary(seq(conv(3, 8, 9)), [1, 3, 4, 4]), "layer '0' (conv2d)", '4x4 input');
+  assertThrowsWith(() => summary(seq(conv(3, 8, 9)), [1, 3, 4, 4]), "layer '0' (conv2d)", 'padded input 4x4');
   assertThrowsWith(() => summary(seq(act('relu')), [3]), 'inputShape');
   assertThrowsWith(() => summary({ op: 'nonsense' } as unknown as nn.Module, [1, 3, 4, 4]), 'nn Module or an architecture');
 });

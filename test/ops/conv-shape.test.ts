@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   adaptivePoolShape, conv2dParams, convShape, convTransposeShape, linearShape, outputSize, poolShape, resolvePadding,
-  transposedOutputSize,
 } from '../../src/ops/conv-shape.js';
+import { convTransposeOutputSize } from '../../src/einsum/layers.js';
 import { assertThrowsWith } from '../helpers.js';
 
 test('AlexNet conv1: N C H W R S M P Q U and the weight count', () => {
@@ -53,7 +53,7 @@ test('pooling descriptors: stride defaults to the kernel, ceil mode, M = C and n
 test('transposed and adaptive descriptors', () => {
   const t = convTransposeShape([1, 8, 4, 4], [8, 3, 3, 3], { stride: 2, padding: 1, outputPadding: 1 });
   assert.deepEqual([t.C, t.M, t.P, t.Q, t.outputPaddingH], [8, 3, 8, 8, 1]);
-  assert.equal(transposedOutputSize(4, 3, 2, 1, 1, 1), 8);
+  assert.equal(convTransposeOutputSize(4, 3, 2, 1, 1, 1), 8);
   const g = adaptivePoolShape([1, 512, 7, 7], 1);
   assert.deepEqual([g.R, g.S, g.P, g.Q, g.U], [7, 7, 1, 1, 7]);
   const a = adaptivePoolShape([1, 1, 7, 9], [3, 4]);
