@@ -135,7 +135,7 @@ async function runTrain(o: TrainOptions, cmd: Command): Promise<void> {
   const originalEpochs = resume ? (resume.config.train as TrainSettings).epochs : settings.epochs;
   const scheduler = makeScheduler({ ...settings, epochs: originalEpochs }, optimizer, loaders.train.length);
   const weights = model.parameters().reduce((n, p) => n + p.size, 0);
-  say(`dnnkit train: ${describeModel(settings.model)}, ${weights.toLocaleString('en-US')} weights | backend ${backend}${threads ? ` (${threads} threads)` : ''}`);
+  say(`dnnkit train: ${describeModel(settings.model)}, ${weights.toLocaleString('en-US')} weights | backend ${backend}${threads && backend === 'wasm' ? ` (${threads} threads)` : ''}`);
   say(`data: ${settings.dataset} from ${loaders.data.source.description}`);
   say(`train ${loaders.trainSet.length} images${settings.augment ? ' (augmented)' : ''}, test ${loaders.testSet.length} | ${settings.epochs} epochs × ${loaders.train.length} batches of ${settings.batchSize} | ${settings.optimizer} lr ${settings.lr} schedule ${settings.schedule} | seed ${settings.seed}`);
   say(`output: ${out}${resume ? ` (resuming at epoch ${resume.epoch + 1}, batch ${resume.batch}, step ${resume.step})` : ''}`);
