@@ -38,6 +38,31 @@ function checkWeight(node: OnnxNode, w: Value | undefined): void {
   }
 }
 
+/**
+ * Module form: copy the constant weight (and bias, checked to be [M]) into the layer, and say
+ * which inputs the layer now owns and where their values live (for writing the model back).
+ */
+function holdWeights(node: OnnxNode, layer: Conv2d | ConvTranspose2d, w0: Tensor, b0: Value | undefined, M: number):
+    Pick<Prepared, 'moduleOwns' | 'bindings'> {
+  layer.weight.data.set(w0.data);
+  if (layer.bias) {
+    if (b0!.shape.length !== 1 || b0!.shape[0] !== M) throw new OnnxError(`${node.label}: bias must have shape [${M}], got [${b0!.shape.join(',')}]`);
+    layer.bias.data.set((b0 as Tensor).data);
+  }
+  return {
+    moduleOwns: layer.bias ? [1, 2] : [1],
+    bindings: [{ input: 1, tensor: layer.weight }, ...(layer.bias ? [{ input: 2, tensor: layer.bias }] : [])],
+  };
+}
+
+/** Function form: the input, the weight (4-D, matching kernel_shape), the optional bias. */
+function runInputs(node: OnnxNode, win: Window, inputs: ReadonlyArray<Value | undefined>) {
+  const x = floatIn(node, inputs, 0), w = floatIn(node, inputs, 1, 'weight');
+  check4d(node, x); checkWeight(node, w);
+  const b = inputs[2] === undefined ? undefined : floatIn(node, inputs, 2, 'bias');
+  return { x, w, b, kernel: kernelOf(node, win, w) };
+}
+
 export const Conv: OpSpec = {
   attributes: WINDOW_ATTRS,
   inputs: [2, 3],
@@ -57,15 +82,9 @@ export const Conv: OpSpec = {
         const [M, Cg] = [w0.shape[0]!, w0.shape[1]!];
         if (M % groups !== 0) throw new OnnxError(`${node.label}: ${M} filters are not divisible by group ${groups}`);
         const conv = new Conv2d(Cg * groups, M, kernel, { stride: win.strides, padding: sym, dilation: win.dilations, groups, bias: hasBias });
-        conv.weight.data.set(w0.data);
-        if (hasBias) {
-          if (b0!.shape.length !== 1 || b0!.shape[0] !== M) throw new OnnxError(`${node.label}: bias must have shape [${M}], got [${b0!.shape.join(',')}]`);
-          conv.bias!.data.set(b0!.data);
-        }
         return {
           module: conv,
-          moduleOwns: hasBias ? [1, 2] : [1],
-          bindings: [{ input: 1, tensor: conv.weight }, ...(conv.bias ? [{ input: 2, tensor: conv.bias }] : [])],
+          ...holdWeights(node, conv, w0, b0, M),
           run(inputs) {
             const x = floatIn(node, inputs, 0);
             check4d(node, x);
@@ -78,10 +97,7 @@ export const Conv: OpSpec = {
     }
     return {
       run(inputs) {
-        const x = floatIn(node, inputs, 0), w = floatIn(node, inputs, 1, 'weight');
-        check4d(node, x); checkWeight(node, w);
-        const b = inputs[2] === undefined ? undefined : floatIn(node, inputs, 2, 'bias');
-        const kernel = kernelOf(node, win, w);
+        const { x, w, b, kernel } = runInputs(node, win, inputs);
         const pads = resolvePads(win, kernel, x.shape[2]!, x.shape[3]!);
         const sym = symmetric(pads);
         const [N, C, H, W] = x.shape as [number, number, number, number];
@@ -148,15 +164,9 @@ export const ConvTranspose: OpSpec = {
         const layer = new ConvTranspose2d(C, Mg * groups, kernel, {
           stride: win.strides, padding: sym, outputPadding: [op[0]!, op[1]!], dilation: win.dilations, groups, bias: hasBias,
         });
-        layer.weight.data.set(w0.data);
-        if (hasBias) {
-          if (b0!.shape.length !== 1 || b0!.shape[0] !== Mg * groups) throw new OnnxError(`${node.label}: bias must have shape [${Mg * groups}], got [${b0!.shape.join(',')}]`);
-          layer.bias!.data.set(b0!.data);
-        }
         return {
           module: layer,
-          moduleOwns: hasBias ? [1, 2] : [1],
-          bindings: [{ input: 1, tensor: layer.weight }, ...(layer.bias ? [{ input: 2, tensor: layer.bias }] : [])],
+          ...holdWeights(node, layer, w0, b0, Mg * groups),
           run(inputs) {
             const x = floatIn(node, inputs, 0);
             check4d(node, x);
@@ -169,10 +179,7 @@ export const ConvTranspose: OpSpec = {
     }
     return {
       run(inputs) {
-        const x = floatIn(node, inputs, 0), w = floatIn(node, inputs, 1, 'weight');
-        check4d(node, x); checkWeight(node, w);
-        const b = inputs[2] === undefined ? undefined : floatIn(node, inputs, 2, 'bias');
-        const kernel = kernelOf(node, win, w);
+        const { x, w, b, kernel } = runInputs(node, win, inputs);
         const pads = padsFor(kernel, x.shape[2]!, x.shape[3]!);
         // The full output (no padding), then crop pads and extend by output_padding.
         if (w.shape[0] !== x.shape[1]) throw new OnnxError(`${node.label}: input has ${x.shape[1]} channels, weight [${w.shape.join(',')}] expects ${w.shape[0]}`);
