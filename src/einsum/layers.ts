@@ -220,26 +220,23 @@ function expectKind(fn: string, e: BoundEinsum, kinds: string[]): void {
  */
 export function conv2dParamsOf(e: BoundEinsum): Conv2dParams {
   expectKind('conv2dParamsOf', e, ['conv2d']);
-  const [N, G, Cg, H, W] = e.shapes['I']!;
-  const [, Mg, , R, S] = e.shapes['F']!;
-  const [, , , P, Q] = e.shapes['O']!;
-  const k = e.constants;
-  return {
-    N: N!, C: G! * Cg!, H: H!, W: W!, M: G! * Mg!, R: R!, S: S!, P: P!, Q: Q!,
-    strideH: k['U']!, strideW: k['V']!, padTop: k['PH']!, padLeft: k['PW']!,
-    dilationH: k['DH']!, dilationW: k['DW']!, groups: G!,
-  };
+  return convParamsFrom(e, e.shapes['F']![1]!);
 }
 
 /** The ConvTranspose2dParams of a convTranspose2d einsum, for fast kernels. */
 export function convTranspose2dParamsOf(e: BoundEinsum): ConvTranspose2dParams {
   expectKind('convTranspose2dParamsOf', e, ['convTranspose2d']);
+  return convParamsFrom(e, e.shapes['F']![2]!);
+}
+
+/** Both convolutions view I [N,G,C/G,H,W] and O [N,G,M/G,P,Q]; only F's axis order differs. */
+function convParamsFrom(e: BoundEinsum, Mg: number): Conv2dParams {
   const [N, G, Cg, H, W] = e.shapes['I']!;
-  const [, , Mg, R, S] = e.shapes['F']!;
-  const [, , , P, Q] = e.shapes['O']!;
+  const [R, S] = e.shapes['F']!.slice(3);
+  const [P, Q] = e.shapes['O']!.slice(3);
   const k = e.constants;
   return {
-    N: N!, C: G! * Cg!, H: H!, W: W!, M: G! * Mg!, R: R!, S: S!, P: P!, Q: Q!,
+    N: N!, C: G! * Cg!, H: H!, W: W!, M: G! * Mg, R: R!, S: S!, P: P!, Q: Q!,
     strideH: k['U']!, strideW: k['V']!, padTop: k['PH']!, padLeft: k['PW']!,
     dilationH: k['DH']!, dilationW: k['DW']!, groups: G!,
   };

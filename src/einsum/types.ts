@@ -61,12 +61,4 @@ export interface Pool2dParams {
  * input, so its einsum (kind 'convTranspose2d') names the input channel `m` and the output
  * channel `c`. Writes outside the output are dropped (that is what padding crops).
  */
-export interface ConvTranspose2dParams {
-  N: number; C: number; H: number; W: number;
-  M: number; R: number; S: number;
-  P: number; Q: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
-  dilationH: number; dilationW: number;
-  groups: number;
-}
+export type ConvTranspose2dParams = Conv2dParams;
