@@ -2,7 +2,7 @@
  * Memory soak: train the built-in CNN on the bundled Fashion-MNIST sample for thousands of
  * steps, then run thousands of single-image inference calls, on the fast backend, sampling
  * resident memory. Writes a CSV and prints a short curve and the verdict: RSS must stay flat
- * (the last sample within 10% of the first sample after warm-up), per phase.
+ * (the last sample at most 10% above the first sample after warm-up), per phase.
  *
  *   node --import tsx scripts/soak.ts [--steps 3000] [--calls 5000] [--every 50] [--warmup 300]
  *       [--batch-size 16] [--backend wasm] [--threads N] [--out test-artifacts/soak.csv]
@@ -30,7 +30,8 @@ writeFileSync(out, samplesCsv(r.samples));
 console.log(`\nRSS over time (${r.backend} backend):\n${rssCurve(r.samples)}\n`);
 let ok = true;
 for (const [phase, v] of Object.entries(r.verdict)) {
-  const flat = Math.abs(v.growthPercent) <= 10;
+  // A leak makes RSS grow; RSS falling after the warm-up peak (the GC returning pages) is fine.
+  const flat = v.growthPercent <= 10;
   ok &&= flat;
   console.log(`${phase}: RSS ${v.afterWarmupMB.toFixed(0)} MB after warm-up -> ${v.lastMB.toFixed(0)} MB at the end (${v.growthPercent >= 0 ? '+' : ''}${v.growthPercent.toFixed(1)}%, peak ${v.peakMB.toFixed(0)} MB): ${flat ? 'flat' : 'NOT FLAT'}`);
 }

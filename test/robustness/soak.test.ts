@@ -1,7 +1,7 @@
 /**
  * Short memory soak (scripts/soak.ts runs thousands of steps): training steps and single-image
- * inference calls on the fast backend with no dispose anywhere; resident memory after warm-up
- * must stay within 10%, and the wasm heap (which never shrinks) must not grow.
+ * inference calls on the fast backend with no dispose anywhere; resident memory must not grow
+ * more than 10% after warm-up, and the wasm heap (which never shrinks) must not grow.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,8 @@ test('memory stays flat over training steps and inference calls (short soak)', a
   console.log(`soak (${r.backend}):\n${rssCurve(r.samples, 8, 40)}`);
   for (const [phase, v] of Object.entries(r.verdict)) {
     console.log(`soak ${phase}: RSS ${v.afterWarmupMB.toFixed(0)} MB after warm-up -> ${v.lastMB.toFixed(0)} MB (${v.growthPercent.toFixed(1)}%)`);
-    assert.ok(Math.abs(v.growthPercent) <= 10, `${phase}: RSS went from ${v.afterWarmupMB.toFixed(0)} MB to ${v.lastMB.toFixed(0)} MB (${v.growthPercent.toFixed(1)}%)`);
+    // Growth is what a leak looks like; RSS falling after the warm-up peak is the GC returning pages.
+    assert.ok(v.growthPercent <= 10, `${phase}: RSS went from ${v.afterWarmupMB.toFixed(0)} MB to ${v.lastMB.toFixed(0)} MB (${v.growthPercent.toFixed(1)}%)`);
   }
   const afterWarmup = r.samples.find((s) => s.phase === 'train' && s.step >= 40)!;
   const last = r.samples.at(-1)!;
