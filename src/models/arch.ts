@@ -9,6 +9,9 @@
  * Children carry names; a layer's name in a summary is the dotted path of names from the root,
  * the same path nn's namedParameters() uses (e.g. `features.conv1`).
  */
+// The ops' and layers' own argument checks, so an architecture refuses what nn would refuse.
+import { checkConvChannels, pairOf, type Pair } from '../ops/conv-shape.js';
+import { checkPositiveInt } from '../ops/util.js';
 
 /** Activation functions by their F name. */
 export type ActivationName =
@@ -118,22 +121,6 @@ export type Arch =
   | BatchNormArch | ActivationArch | FlattenArch | DropoutArch | UpsampleArch
   | SequentialArch | ResidualArch | ConcatArch | OpaqueArch;
 
-type Pair = number | readonly [number, number];
-
-function pair(v: Pair, fn: string, what: string, min: number): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  for (const x of p) {
-    if (!Number.isInteger(x) || x < min) {
-      throw new Error(`${fn}: ${what} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
-    }
-  }
-  return p;
-}
-
-function positive(v: number, fn: string, what: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${fn}: ${what} must be a positive integer, got ${v}`);
-  return v;
-}
 
 /**
  * A CONV layer (PyTorch Conv2d semantics).
@@ -142,19 +129,15 @@ function positive(v: number, fn: string, what: string): number {
  */
 export function conv(inChannels: number, outChannels: number, kernelSize: Pair,
                      options: { stride?: Pair; padding?: Pair | 'same' | 'valid'; dilation?: Pair; groups?: number; bias?: boolean } = {}): Conv2dArch {
-  const groups = positive(options.groups ?? 1, 'conv', 'groups');
-  positive(inChannels, 'conv', 'inChannels');
-  positive(outChannels, 'conv', 'outChannels');
-  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-    throw new Error(`conv: groups=${groups} must divide inChannels=${inChannels} and outChannels=${outChannels}`);
-  }
+  const groups = options.groups ?? 1;
+  checkConvChannels('conv', inChannels, outChannels, groups);
   return {
     op: 'conv2d', inChannels, outChannels, groups,
-    kernelSize: pair(kernelSize, 'conv', 'kernelSize', 1),
-    stride: pair(options.stride ?? 1, 'conv', 'stride', 1),
+    kernelSize: pairOf(kernelSize, 'conv', 'kernelSize', 1),
+    stride: pairOf(options.stride ?? 1, 'conv', 'stride', 1),
     padding: options.padding === 'same' ? 'same'
-      : pair(options.padding === 'valid' ? 0 : options.padding ?? 0, 'conv', 'padding', 0),
-    dilation: pair(options.dilation ?? 1, 'conv', 'dilation', 1),
+      : pairOf(options.padding === 'valid' ? 0 : options.padding ?? 0, 'conv', 'padding', 0),
+    dilation: pairOf(options.dilation ?? 1, 'conv', 'dilation', 1),
     bias: options.bias ?? true,
   };
 }
@@ -167,18 +150,15 @@ export function conv(inChannels: number, outChannels: number, kernelSize: Pair,
 export function convTranspose(inChannels: number, outChannels: number, kernelSize: Pair,
                               options: { stride?: Pair; padding?: Pair; outputPadding?: Pair; dilation?: Pair;
                                          groups?: number; bias?: boolean } = {}): ConvTranspose2dArch {
-  const groups = positive(options.groups ?? 1, 'convTranspose', 'groups');
-  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-    throw new Error(`convTranspose: groups=${groups} must divide inChannels=${inChannels} and outChannels=${outChannels}`);
-  }
+  const groups = options.groups ?? 1;
+  checkConvChannels('convTranspose', inChannels, outChannels, groups);
   return {
-    op: 'convTranspose2d', inChannels: positive(inChannels, 'convTranspose', 'inChannels'),
-    outChannels: positive(outChannels, 'convTranspose', 'outChannels'), groups,
-    kernelSize: pair(kernelSize, 'convTranspose', 'kernelSize', 1),
-    stride: pair(options.stride ?? 1, 'convTranspose', 'stride', 1),
-    padding: pair(options.padding ?? 0, 'convTranspose', 'padding', 0),
-    outputPadding: pair(options.outputPadding ?? 0, 'convTranspose', 'outputPadding', 0),
-    dilation: pair(options.dilation ?? 1, 'convTranspose', 'dilation', 1),
+    op: 'convTranspose2d', inChannels, outChannels, groups,
+    kernelSize: pairOf(kernelSize, 'convTranspose', 'kernelSize', 1),
+    stride: pairOf(options.stride ?? 1, 'convTranspose', 'stride', 1),
+    padding: pairOf(options.padding ?? 0, 'convTranspose', 'padding', 0),
+    outputPadding: pairOf(options.outputPadding ?? 0, 'convTranspose', 'outputPadding', 0),
+    dilation: pairOf(options.dilation ?? 1, 'convTranspose', 'dilation', 1),
     bias: options.bias ?? true,
   };
 }
@@ -190,19 +170,19 @@ export function convTranspose(inChannels: number, outChannels: number, kernelSiz
  */
 export function linear(inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}): LinearArch {
   return {
-    op: 'linear', inFeatures: positive(inFeatures, 'linear', 'inFeatures'),
-    outFeatures: positive(outFeatures, 'linear', 'outFeatures'), bias: options.bias ?? true,
+    op: 'linear', inFeatures: checkPositiveInt('linear', 'inFeatures', inFeatures),
+    outFeatures: checkPositiveInt('linear', 'outFeatures', outFeatures), bias: options.bias ?? true,
   };
 }
 
 function pool(op: 'maxPool2d' | 'avgPool2d', kernelSize: Pair,
               options: { stride?: Pair; padding?: Pair; dilation?: Pair; ceilMode?: boolean; countIncludePad?: boolean }): Pool2dArch {
-  const kernel = pair(kernelSize, op, 'kernelSize', 1);
+  const kernel = pairOf(kernelSize, op, 'kernelSize', 1);
   return {
     op, kernelSize: kernel,
-    stride: pair(options.stride ?? kernel, op, 'stride', 1),
-    padding: pair(options.padding ?? 0, op, 'padding', 0),
-    dilation: pair(options.dilation ?? 1, op, 'dilation', 1),
+    stride: pairOf(options.stride ?? kernel, op, 'stride', 1),
+    padding: pairOf(options.padding ?? 0, op, 'padding', 0),
+    dilation: pairOf(options.dilation ?? 1, op, 'dilation', 1),
     ceilMode: options.ceilMode ?? false,
     countIncludePad: options.countIncludePad ?? true,
   };
@@ -228,14 +208,14 @@ export function avgPool(kernelSize: Pair, options: { stride?: Pair; padding?: Pa
 
 /** @example adaptiveAvgPool(1)   // global average pooling */
 export function adaptiveAvgPool(outputSize: Pair): AdaptiveAvgPool2dArch {
-  return { op: 'adaptiveAvgPool2d', outputSize: pair(outputSize, 'adaptiveAvgPool', 'outputSize', 1) };
+  return { op: 'adaptiveAvgPool2d', outputSize: pairOf(outputSize, 'adaptiveAvgPool', 'outputSize', 1) };
 }
 
 /** @example batchNorm(64) */
 export function batchNorm(numFeatures: number, options: { affine?: boolean; dims?: 1 | 2 } = {}): BatchNormArch {
   return {
     op: options.dims === 1 ? 'batchNorm1d' : 'batchNorm2d',
-    numFeatures: positive(numFeatures, 'batchNorm', 'numFeatures'), affine: options.affine ?? true,
+    numFeatures: checkPositiveInt('batchNorm', 'numFeatures', numFeatures), affine: options.affine ?? true,
   };
 }
 
@@ -257,7 +237,7 @@ export function dropout(p = 0.5): DropoutArch {
 
 /** @example upsample(2, 'nearest') */
 export function upsample(scaleFactor: number, mode: UpsampleArch['mode'] = 'nearest'): UpsampleArch {
-  return { op: 'upsample', scaleFactor: positive(scaleFactor, 'upsample', 'scaleFactor'), mode };
+  return { op: 'upsample', scaleFactor: checkPositiveInt('upsample', 'scaleFactor', scaleFactor), mode };
 }
 
 /**

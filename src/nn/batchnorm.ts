@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { ones, zeros } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
 import { batchNorm } from '../ops/norm.js';
+import { checkPositiveInt } from '../ops/util.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -36,9 +37,7 @@ abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, options: BatchNormOptions) {
     super();
     const where = this.constructor.name;
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) {
-      throw new Error(`${where}: numFeatures must be a positive integer, got ${String(numFeatures)}`);
-    }
+    checkPositiveInt(where, 'numFeatures', numFeatures);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (momentum !== null && !(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {
       throw new Error(`${where}: momentum must be a number in [0, 1] or null, got ${String(momentum)}`);

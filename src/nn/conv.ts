@@ -6,7 +6,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import { conv2d, convTranspose2d } from '../ops/conv.js';
-import { pairOf, type Pair, type Padding } from '../ops/conv-shape.js';
+import { checkConvChannels, pairOf, type Pair, type Padding } from '../ops/conv-shape.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { defaultLayerInit } from './init.js';
@@ -31,14 +31,6 @@ export interface ConvTranspose2dOptions {
   dilation?: Pair;
   groups?: number;
   bias?: boolean;
-}
-
-function checkChannels(where: string, inChannels: number, outChannels: number, groups: number): void {
-  for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${String(v)}`);
-  }
-  if (inChannels % groups !== 0) throw new Error(`${where}: inChannels ${inChannels} is not divisible by groups ${groups}`);
-  if (outChannels % groups !== 0) throw new Error(`${where}: outChannels ${outChannels} is not divisible by groups ${groups}`);
 }
 
 function showPair(p: readonly [number, number]): string {
@@ -69,7 +61,7 @@ export class Conv2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
     super();
     const groups = options.groups ?? 1;
-    checkChannels('Conv2d', inChannels, outChannels, groups);
+    checkConvChannels('Conv2d', inChannels, outChannels, groups);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = pairOf(kernelSize, 'Conv2d', 'kernelSize', 1);
@@ -129,7 +121,7 @@ export class ConvTranspose2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: ConvTranspose2dOptions = {}) {
     super();
     const groups = options.groups ?? 1;
-    checkChannels('ConvTranspose2d', inChannels, outChannels, groups);
+    checkConvChannels('ConvTranspose2d', inChannels, outChannels, groups);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = pairOf(kernelSize, 'ConvTranspose2d', 'kernelSize', 1);

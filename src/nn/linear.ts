@@ -2,6 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import { linear } from '../ops/linear.js';
+import { checkPositiveInt } from '../ops/util.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { defaultLayerInit } from './init.js';
@@ -21,11 +22,8 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}) {
     super();
-    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`Linear: ${name} must be a positive integer, got ${String(v)}`);
-    }
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
+    this.inFeatures = checkPositiveInt('Linear', 'inFeatures', inFeatures);
+    this.outFeatures = checkPositiveInt('Linear', 'outFeatures', outFeatures);
     this.weight = new Parameter(new Float32Array(outFeatures * inFeatures), [outFeatures, inFeatures]);
     this.bias = options.bias === false ? null : Parameter.from(zeros([outFeatures]));
     this.resetParameters();

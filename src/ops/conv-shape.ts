@@ -14,6 +14,7 @@
 import { formatShape } from '../tensor/shape.js';
 import type { Conv2dParams, ConvTranspose2dParams, Pool2dParams } from '../einsum/types.js';
 import { convOutputSize, convTransposeOutputSize } from '../einsum/layers.js';
+import { checkPositiveInt } from './util.js';
 
 /** A value for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
@@ -113,6 +114,18 @@ export function resolvePadding(padding: Padding | undefined, H: number, W: numbe
   }
   const [ph, pw] = pairOf(padding, where, 'padding', 0, 0);
   return { padTop: ph, padBottom: ph, padLeft: pw, padRight: pw };
+}
+
+/**
+ * Check a conv layer's channel counts and groups (positive integers, groups dividing both).
+ * @example checkConvChannels('Conv2d', 32, 64, 32)  // depthwise-style grouping: fine
+ */
+export function checkConvChannels(where: string, inChannels: number, outChannels: number, groups: number): void {
+  checkPositiveInt(where, 'inChannels', inChannels);
+  checkPositiveInt(where, 'outChannels', outChannels);
+  checkPositiveInt(where, 'groups', groups);
+  if (inChannels % groups !== 0) throw new Error(`${where}: inChannels ${inChannels} is not divisible by groups ${groups}`);
+  if (outChannels % groups !== 0) throw new Error(`${where}: outChannels ${outChannels} is not divisible by groups ${groups}`);
 }
 
 export interface Conv2dShapeOptions {

@@ -15,6 +15,16 @@ export function checkTensor(value: unknown, where: string, arg: string): asserts
   if (!(value instanceof Tensor)) throw new Error(`${where}: ${arg} must be a Tensor, got ${describe(value)}`);
 }
 
+/**
+ * Check a count-like argument (channels, features, steps) is an integer >= 1, naming the
+ * function and the argument otherwise; returns it.
+ * @example checkPositiveInt('Linear', 'inFeatures', 784)  // 784
+ */
+export function checkPositiveInt(where: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
 /** Check a tensor's rank. */
 export function checkRank(t: Tensor, ranks: number | readonly number[], where: string, arg: string, meaning = ''): void {
   const allowed = typeof ranks === 'number' ? [ranks] : ranks;

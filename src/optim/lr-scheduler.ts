@@ -111,7 +111,3 @@ export abstract class LRScheduler {
 export function pyMod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
-
-export function checkPositiveInt(where: string, name: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${String(v)}`);
-}

@@ -5,7 +5,8 @@
  * between maxMomentum and baseMomentum. Step it once per batch.
  */
 import type { Optimizer, BaseOptions, ParamGroup } from './optimizer.js';
-import { LRScheduler, checkPositiveInt, type SchedulerStateDict } from './lr-scheduler.js';
+import { LRScheduler, type SchedulerStateDict } from './lr-scheduler.js';
+import { checkPositiveInt } from '../ops/util.js';
 
 export interface OneCycleOptions {
   /** Peak lr, for all groups or one per group. */

@@ -1,6 +1,7 @@
 /** Learning-rate schedules: StepLR, CosineAnnealingLR, LinearLR, LambdaLR, LinearWarmup. */
 import type { Optimizer, BaseOptions } from './optimizer.js';
-import { LRScheduler, checkPositiveInt, pyMod, type SchedulerStateDict } from './lr-scheduler.js';
+import { LRScheduler, pyMod, type SchedulerStateDict } from './lr-scheduler.js';
+import { checkPositiveInt } from '../ops/util.js';
 
 /**
  * Multiply the lr by gamma every stepSize steps.
