@@ -50,4 +50,12 @@ export interface Backend {
   /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x [N,C,L]. */
   batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,
                  invStd: Float32Array, weight: Float32Array, bias: Float32Array): Float32Array;
+  /**
+   * Gradients of batchNormApply given dy: dWeight = sum dy*xhat and dBias = sum dy per
+   * channel, and dx when `needDx` (else null); `training` says mean and invStd are the batch
+   * statistics of x (so dx has the terms through them).
+   */
+  batchNormBackward(x: Float32Array, dy: Float32Array, N: number, C: number, L: number, mean: Float32Array,
+                    invStd: Float32Array, weight: Float32Array, training: boolean,
+                    needDx: boolean): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array };
 }

@@ -7,8 +7,9 @@
  * Training uses the batch statistics (biased variance, as PyTorch normalises) and updates the
  * running statistics in place: running = (1 - momentum) * running + momentum * batch, with the
  * unbiased variance (n / (n - 1)) for runningVar, as PyTorch does. Evaluation uses the running
- * statistics. Gradients for x, weight and bias are written out here (the batch statistics
- * depend on x, which the classic closed form accounts for).
+ * statistics. Gradients for x, weight and bias come from the backend's fused
+ * batchNormBackward kernel (the batch statistics depend on x, which its classic closed form
+ * accounts for).
  */
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
@@ -89,42 +90,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return recordOp(out, 'batchNorm', inputs, (g) => {
-    const dy = g.data, xd = x.data;
-    // Per-channel sums of dy and dy * xhat (float64).
-    const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
-    for (let n = 0; n < N; n++) {
-      for (let c = 0; c < C; c++) {
-        const base = (n * C + c) * L, m = mean[c]!, is = invStd[c]!;
-        for (let l = 0; l < L; l++) {
-          const d = dy[base + l]!;
-          sumDy[c] += d;
-          sumDyXhat[c] += d * (xd[base + l]! - m) * is;
-        }
-      }
-    }
-    let dx: Tensor | null = null;
-    if (x.requiresGrad) {
-      const gx = new Float32Array(x.size);
-      for (let n = 0; n < N; n++) {
-        for (let c = 0; c < C; c++) {
-          const base = (n * C + c) * L, m = mean[c]!, is = invStd[c]!, scale = w[c]! * is;
-          if (training) {
-            // dx = w*invStd * (dy - mean(dy) - xhat * mean(dy * xhat))
-            const mDy = sumDy[c]! / count, mDyX = sumDyXhat[c]! / count;
-            for (let l = 0; l < L; l++) {
-              const xhat = (xd[base + l]! - m) * is;
-              gx[base + l] = scale * (dy[base + l]! - mDy - xhat * mDyX);
-            }
-          } else {
-            for (let l = 0; l < L; l++) gx[base + l] = scale * dy[base + l]!;
-          }
-        }
-      }
-      dx = new Tensor(gx, x.shape);
-    }
-    const grads: Array<Tensor | null> = [dx];
-    if (weight) grads.push(new Tensor(Float32Array.from(sumDyXhat), [C]));
-    if (bias) grads.push(new Tensor(Float32Array.from(sumDy), [C]));
+    const r = backend.batchNormBackward(x.data, g.data, N, C, L, mean, invStd, w, training, x.requiresGrad);
+    const grads: Array<Tensor | null> = [r.dx ? new Tensor(r.dx, x.shape) : null];
+    if (weight) grads.push(new Tensor(r.dWeight, [C]));
+    if (bias) grads.push(new Tensor(r.dBias, [C]));
     return grads;
   });
 }
