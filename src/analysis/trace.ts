@@ -15,7 +15,7 @@
  */
 import { conv2dEinsum, convTranspose2dEinsum, linearEinsum, avgPool2dEinsum,
          maxPool2dEinsum, nearestUpsampleEinsum, zeroInsertEinsum } from '../einsum/layers.js';
-import { adaptivePoolShape, conv2dParams, convShape, convTranspose2dParams, convTransposeShape, pool2dParams,
+import { adaptiveBins, adaptivePoolShape, conv2dParams, convShape, convTranspose2dParams, convTransposeShape, pool2dParams,
          poolShape } from '../ops/conv-shape.js';
 import { countEinsum } from '../einsum/count.js';
 import type { Arch, Conv2dArch, ConvTranspose2dArch, LinearArch, Pool2dArch } from '../models/arch.js';
@@ -115,12 +115,8 @@ export class Tracer {
         const { N, C, H, W, P, Q, R, S } = s;
         const out = [N, C, P, Q];
         const row = blankRow(name, 'POOL', arch.op, input, out);
-        // PyTorch's windows: [floor(i*H/P), ceil((i+1)*H/P)); count every read.
-        const reads = (size: number, n: number): number => {
-          let total = 0;
-          for (let i = 0; i < n; i++) total += Math.ceil(((i + 1) * size) / n) - Math.floor((i * size) / n);
-          return total;
-        };
+        // Count every read of PyTorch's (possibly overlapping) bins.
+        const reads = (size: number, n: number): number => adaptiveBins(size, n).reduce((t, [a, b]) => t + b - a, 0);
         row.ops = N * C * reads(H, P) * reads(W, Q);
         row.R = R; row.S = S; row.M = C;
         const field = window(input.field, [R, S], [s.strideH, s.strideW]);

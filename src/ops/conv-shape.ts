@@ -299,6 +299,17 @@ export function poolShape(xShape: readonly number[], options: Pool2dShapeOptions
 }
 
 /**
+ * PyTorch's adaptive pooling bins along one axis: output i averages input [start, end) with
+ * start = floor(i*size/out), end = ceil((i+1)*size/out) (neighbouring bins may overlap by one).
+ * @example adaptiveBins(5, 2)  // [[0, 3], [2, 5]]
+ */
+export function adaptiveBins(size: number, out: number): Array<[number, number]> {
+  const b: Array<[number, number]> = [];
+  for (let i = 0; i < out; i++) b.push([Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)]);
+  return b;
+}
+
+/**
  * The shape parameters of adaptive average pooling of x [N,C,H,W] (or [C,H,W]) to [P, Q].
  * Bins are PyTorch's [floor(i*H/P), ceil((i+1)*H/P)); when P divides H this is average
  * pooling with R = U = H/P. Otherwise bins differ in size: R is the largest bin and U the
@@ -310,11 +321,7 @@ export function adaptivePoolShape(xShape: readonly number[], outputSize: Pair, w
   const [N, C, H, W] = dims4(xShape.length === 3 ? [1, ...xShape] : xShape, where, 'input', '[N, C, H, W] or [C, H, W]');
   const [P, Q] = pairOf(outputSize, where, 'outputSize', 1);
   if (H < 1 || W < 1) throw new Error(`${where}: input ${formatShape(xShape)} has an empty spatial size`);
-  const largestBin = (size: number, out: number): number => {
-    let m = 0;
-    for (let i = 0; i < out; i++) m = Math.max(m, Math.ceil(((i + 1) * size) / out) - Math.floor((i * size) / out));
-    return m;
-  };
+  const largestBin = (size: number, out: number): number => Math.max(...adaptiveBins(size, out).map(([a, b]) => b - a));
   const strideH = Math.max(1, Math.floor(H / P)), strideW = Math.max(1, Math.floor(W / Q));
   return {
     kind: 'adaptiveAvgPool2d', N, C, H, W, R: largestBin(H, P), S: largestBin(W, Q), M: C, P, Q,

@@ -19,7 +19,7 @@ import { avgPool2dEinsum } from '../einsum/layers.js';
 import { einsumOp } from './einsum-op.js';
 import { mul } from './elementwise.js';
 import { checkTensor } from './util.js';
-import { adaptivePoolShape, pool2dParams, poolShape, type LayerShape, type Pair, type Pool2dShapeOptions } from './conv-shape.js';
+import { adaptiveBins, adaptivePoolShape, pool2dParams, poolShape, type LayerShape, type Pair, type Pool2dShapeOptions } from './conv-shape.js';
 
 export interface MaxPool2dOptions extends Pool2dShapeOptions {}
 
@@ -97,13 +97,6 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
   return correction ? mul(y, correction) : y;
 }
 
-/** PyTorch's adaptive bins along one axis: [floor(i*size/out), ceil((i+1)*size/out)). */
-function bins(size: number, out: number): Array<[number, number]> {
-  const b: Array<[number, number]> = [];
-  for (let i = 0; i < out; i++) b.push([Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)]);
-  return b;
-}
-
 /**
  * Adaptive average pooling to a fixed output size (bins may overlap by one when the sizes
  * do not divide).
@@ -114,7 +107,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   checkInput(x, 'adaptiveAvgPool2d');
   const { H, W, P, Q } = adaptivePoolShape(x.shape, outputSize, 'adaptiveAvgPool2d');
   const planes = x.size / (H * W);
-  const rows = bins(H, P), cols = bins(W, Q);
+  const rows = adaptiveBins(H, P), cols = adaptiveBins(W, Q);
   const y = new Float32Array(planes * P * Q);
   for (let k = 0; k < planes; k++) {
     const base = k * H * W;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  adaptivePoolShape, conv2dParams, convShape, convTransposeShape, linearShape, outputSize, poolShape, resolvePadding,
+  adaptiveBins, adaptivePoolShape, conv2dParams, convShape, convTransposeShape, linearShape, outputSize, poolShape, resolvePadding,
 } from '../../src/ops/conv-shape.js';
 import { convTransposeOutputSize } from '../../src/einsum/layers.js';
 import { assertThrowsWith } from '../helpers.js';
@@ -58,6 +58,10 @@ test('transposed and adaptive descriptors', () => {
   assert.deepEqual([g.R, g.S, g.P, g.Q, g.U], [7, 7, 1, 1, 7]);
   const a = adaptivePoolShape([1, 1, 7, 9], [3, 4]);
   assert.deepEqual([a.R, a.S, a.U, a.strideW], [3, 3, 2, 2]);
+  // PyTorch's bins: 7 -> 3 gives [0,3) [2,5) [4,7) (overlapping by one), 9 -> 4 has a 3-wide bin.
+  assert.deepEqual(adaptiveBins(7, 3), [[0, 3], [2, 5], [4, 7]]);
+  assert.deepEqual(adaptiveBins(9, 4), [[0, 3], [2, 5], [4, 7], [6, 9]]);
+  assert.deepEqual(adaptiveBins(6, 3), [[0, 2], [2, 4], [4, 6]]);
 });
 
 test('outputSize: the floor rule, ceil mode, and an empty output as 0', () => {
