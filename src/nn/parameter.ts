@@ -6,6 +6,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 
+/** A trainable tensor of a Module. @example this.weight = Parameter.from(zeros([8])) */
 export class Parameter extends Tensor {
   /**
    * @param requiresGrad false freezes it (it stays a parameter: saved, loaded, listed)

@@ -113,8 +113,13 @@ export function unaryOp(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   ]);
 }
 
+/** -x. @example F.neg(tensor([1, -2]))  // [-1, 2] */
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
+/** e^x. @example F.exp(tensor([0]))  // [1] */
 export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
+/** Natural logarithm (-Infinity at 0, NaN below). @example F.log(tensor([1]))  // [0] */
 export const log = (x: Tensor): Tensor => unaryOp('log', x);
+/** Square root (NaN below 0). @example F.sqrt(tensor([4]))  // [2] */
 export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x);
+/** |x|; its gradient at 0 is 0, as in PyTorch. @example F.abs(tensor([-3]))  // [3] */
 export const abs = (x: Tensor): Tensor => unaryOp('abs', x);

@@ -33,6 +33,7 @@ export function checkRank(t: Tensor, ranks: number | readonly number[], where: s
   }
 }
 
+/** A short description of any argument, for "got ..." in error messages. @example describe([1, 2])  // 'array [1,2]' */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';

@@ -93,7 +93,9 @@ export function ones(shape: readonly number[], options?: CreateOptions): Tensor 
   return full(shape, 1, options);
 }
 
+/** Zeros of t's shape. @example zerosLike(randn([2, 3]))  // 2x3 zeros */
 export function zerosLike(t: Tensor, options?: CreateOptions): Tensor { return zeros(t.shape, options); }
+/** Ones of t's shape. @example onesLike(randn([2, 3]))  // 2x3 ones */
 export function onesLike(t: Tensor, options?: CreateOptions): Tensor { return ones(t.shape, options); }
 
 /**

@@ -23,10 +23,12 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/** A shape as error messages print it. @example formatShape([1, 3, 224, 224])  // '[1,3,224,224]' */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }
 
+/** Equal rank and extents. @example sameShape([2, 3], [2, 3])  // true */
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -12,6 +12,13 @@ import { matmul } from '../ops/matmul.js';
 
 export type NestedArray = number | readonly NestedArray[];
 
+/**
+ * A float32 n-d array. Create one with tensor()/zeros()/randn(); set requiresGrad to have
+ * backward() fill its grad.
+ * @example
+ *   const w = tensor([[1, 2], [3, 4]]); w.requiresGrad = true;
+ *   w.mul(w).sum().backward();  // w.grad: [[2, 4], [6, 8]]
+ */
 export class Tensor {
   readonly shape: readonly number[];
   /** The elements, row-major. Mutating it in place bypasses autograd (use inside noGrad). */
