@@ -17,7 +17,6 @@ export { einsum } from './einsum/index.js';
 export * as Einsum from './einsum/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { foldBatchNorm } from './nn/fold-batchnorm.js';
 export { summary, type Summary, type LayerSummary } from './analysis/summary.js';
 export * as zoo from './models/zoo.js';
 // ONNX I/O: loadOnnx(path | bytes) -> an eval-mode Module; saveOnnx / toOnnxBytes write one.
