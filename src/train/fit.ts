@@ -45,6 +45,8 @@ export interface FitOptions {
   epochs: number;
   optimizer: OptimizerLike;
   scheduler?: SchedulerLike | null;
+  /** Another name for `scheduler`. */
+  schedule?: SchedulerLike | null;
   task?: Task;
   /** Where metrics.csv, metrics.json and checkpoint.dnnkit go; nothing is written when absent. */
   outDir?: string;
@@ -178,7 +180,8 @@ export function fit(model: Module, loaders: { train: DataLoader; test?: DataLoad
 }
 
 function fitLoop(model: Module, loaders: { train: DataLoader; test?: DataLoader | null }, options: FitOptions, callbacks: FitCallbacks, anomaly: AnomalyDetector | null): MetricsHistory {
-  const { epochs, optimizer, scheduler = null, task = 'classify', outDir, checkpointEvery = 0, logEvery = 10, maxSteps = Infinity } = options;
+  const scheduler = options.scheduler ?? options.schedule ?? null;
+  const { epochs, optimizer, task = 'classify', outDir, checkpointEvery = 0, logEvery = 10, maxSteps = Infinity } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new Error(`fit: checkpointEvery must be a non-negative integer, got ${checkpointEvery}`);
   if (!Number.isInteger(logEvery) || logEvery < 1) throw new Error(`fit: logEvery must be a positive integer, got ${logEvery}`);
