@@ -1,13 +1,49 @@
 #!/usr/bin/env node
 // The dnnkit command: runs the compiled CLI (npm install builds it via the prepare script).
-import { main } from '../dist/src/cli/main.js';
+import { spawn } from 'node:child_process';
 
-// `dnnkit summary vgg16 | head` closes the pipe early: that is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
+// Why a re-exec: every op result is a fresh Float32Array, and glibc hands large blocks back to
+// the kernel on free (mmap/trim), so each new multi-megabyte activation page-faults its memory
+// in again: ~30 ms CPU for a 6 MB array vs ~2 ms when the heap keeps it. glibc only reads its
+// tuning from the environment at start-up, so on Linux the command restarts itself once with
+// the thresholds raised (a training step of the default CNN: ~148 -> ~120 ms CPU,
+// `node --import tsx bench/train-step.ts`). DNNKIT_NO_REEXEC=1 or a user's own MALLOC_*
+// settings skip this. stdio is inherited and the exit code or signal passed back unchanged.
+const env = process.env;
+if (process.platform === 'linux' && !env.DNNKIT_NO_REEXEC && env.MALLOC_MMAP_THRESHOLD_ === undefined
+    && env.MALLOC_TRIM_THRESHOLD_ === undefined) {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...env, MALLOC_MMAP_THRESHOLD_: '1000000000', MALLOC_TRIM_THRESHOLD_: '2000000000' },
   });
-}
+  // Ctrl-C, Ctrl-\ and a closed terminal signal the whole foreground process group, so the
+  // child already has them; the wrapper just waits for it to finish. SIGTERM usually comes to
+  // one pid (kill, timeout, CI runners) and is passed on.
+  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGHUP']) process.on(sig, () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('error', (err) => {
+    process.stderr.write(`dnnkit: cannot start node (${err.message})\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      // Die of the same signal, so the shell sees what the child saw.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else {
+      process.exit(code ?? 1);
+    }
+  });
+} else {
+  const { main } = await import('../dist/src/cli/main.js');
 
-main(process.argv).then((code) => { process.exitCode = code; });
+  // `dnnkit summary vgg16 | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+
+  main(process.argv).then((code) => { process.exitCode = code; });
+}
