@@ -5,12 +5,13 @@
  * Reshape and Pad) are IntTensors: plain numbers, never on a backend.
  */
 import { Tensor } from '../../tensor/tensor.js';
+import { sizeOf } from '../../tensor/shape.js';
 import { OnnxError } from './errors.js';
 
 /** An integer (or boolean) tensor; `dataType` is the ONNX TensorProto.DataType it came as. */
 export class IntTensor {
   constructor(readonly shape: readonly number[], readonly data: readonly number[], readonly dataType: number) {
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = sizeOf(shape);
     if (n !== data.length) throw new OnnxError(`IntTensor: shape [${shape.join(',')}] needs ${n} elements, got ${data.length}`);
   }
   get size(): number { return this.data.length; }
@@ -18,24 +19,12 @@ export class IntTensor {
 
 export type Value = Tensor | IntTensor;
 
-/** Elements of a shape, with a cap so a corrupt file cannot ask for terabytes. */
-export function elementsOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Row-major strides. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
-  return s;
-}
-
 /** The same elements, in the other representation (float <-> int, truncating toward zero). */
 export function toFloat(v: Value): Tensor {
   return v instanceof Tensor ? v : new Tensor(Float32Array.from(v.data), v.shape);
 }
 
+/** The elements as integers (truncated), typed INT64 unless `dataType` says otherwise. */
 export function toInt(v: Value, dataType = 7): IntTensor {
   if (v instanceof IntTensor) return v;
   return new IntTensor(v.shape, Array.from(v.data, (x) => (Number.isFinite(x) ? Math.trunc(x) : 0)), dataType);

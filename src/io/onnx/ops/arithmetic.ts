@@ -5,7 +5,8 @@
  */
 import { add, sub, mul, div } from '../../../ops/elementwise.js';
 import { OnnxError } from '../errors.js';
-import { IntTensor, stridesOf, toFloat, type Value } from '../value.js';
+import { IntTensor, toFloat, type Value } from '../value.js';
+import { stridesOf } from '../../../tensor/shape.js';
 import { checkSize } from './common.js';
 import type { Limits, OnnxNode, OpSpec, Prepared } from './types.js';
 

@@ -1,7 +1,7 @@
 /** Helpers shared by the operator implementations: typed input access and size checks. */
 import { Tensor } from '../../../tensor/tensor.js';
 import { OnnxError } from '../errors.js';
-import { IntTensor, toFloat, type Value } from '../value.js';
+import { toFloat, type Value } from '../value.js';
 import type { Limits, OnnxNode } from './types.js';
 
 /** Float input i (ints are converted: some exporters feed int constants to float ops). */
@@ -59,4 +59,3 @@ export function unsupported(node: OnnxNode, what: string): never {
   throw new OnnxError(`${node.label}: ${what} is not supported`);
 }
 
-export function isInt(v: Value | undefined): v is IntTensor { return v instanceof IntTensor; }

@@ -6,7 +6,8 @@
 import { Tensor } from '../../../tensor/tensor.js';
 import { recordOp } from '../../../autograd/graph.js';
 import { OnnxError } from '../errors.js';
-import { IntTensor, stridesOf, type Value } from '../value.js';
+import { IntTensor, type Value } from '../value.js';
+import { stridesOf } from '../../../tensor/shape.js';
 import { checkSize, floatIn, intsIn } from './common.js';
 import type { Limits, OpSpec } from './types.js';
 

@@ -11,7 +11,8 @@ import { Flatten as FlattenLayer, Dropout as DropoutLayer } from '../../../nn/re
 import { OnnxError } from '../errors.js';
 import { DataType } from '../schema.js';
 import { isFloatType, tensorFromProto } from '../tensor-proto.js';
-import { IntTensor, stridesOf, toFloat, toInt, type Value } from '../value.js';
+import { IntTensor, toFloat, toInt, type Value } from '../value.js';
+import { stridesOf } from '../../../tensor/shape.js';
 import { axisOf, checkSize, intsIn, optionalIntsIn } from './common.js';
 import type { OnnxNode, OpSpec, Prepared } from './types.js';
 
