@@ -65,11 +65,6 @@ export function summary(model: Module | Arch, inputShape: readonly number[], opt
   return { model: options.name ?? name, input: shape, output: out.shape, layers: tracer.rows, totals: totalsOf(tracer.rows) };
 }
 
-/** Summarise an architecture description directly. */
-export function summarizeArch(arch: Arch, inputShape: readonly number[], name = 'model'): Summary {
-  return summary(arch, inputShape, { name });
-}
-
 function totalsOf(rows: Summary['layers']): SummaryTotals {
   const byType: Partial<Record<LayerType, TypeTotals>> = {};
   const t: SummaryTotals = {

@@ -165,7 +165,7 @@ export class Tracer {
   }
 
   private conv(a: Conv2dArch, name: string, input: Flow): Flow {
-    const [N, C, H, W] = need4d('conv2d', name, input.shape);
+    const [N, C] = need4d('conv2d', name, input.shape);
     if (C !== a.inChannels) {
       throw new Error(`summary: layer '${name}' (conv2d) expects ${a.inChannels} input channels but its input [${input.shape.join(', ')}] has ${C}`);
     }
@@ -189,7 +189,7 @@ export class Tracer {
   }
 
   private convTranspose(a: ConvTranspose2dArch, name: string, input: Flow): Flow {
-    const [N, C, H, W] = need4d('convTranspose2d', name, input.shape);
+    const [N, C] = need4d('convTranspose2d', name, input.shape);
     if (C !== a.inChannels) {
       throw new Error(`summary: layer '${name}' (convTranspose2d) expects ${a.inChannels} input channels but its input [${input.shape.join(', ')}] has ${C}`);
     }
@@ -243,7 +243,7 @@ export class Tracer {
   }
 
   private pool(a: Pool2dArch, name: string, input: Flow): Flow {
-    const [N, C, H, W] = need4d(a.op, name, input.shape);
+    const [N, C] = need4d(a.op, name, input.shape);
     const [R, S] = a.kernelSize, [u, v] = a.stride, [ph, pw] = a.padding, [dh, dw] = a.dilation;
     const s = poolShape(input.shape, a, a.op, `summary: layer '${name}' (${a.op})`);
     const { P, Q } = s;

@@ -25,14 +25,6 @@ export function checkPositiveInt(where: string, name: string, v: unknown): numbe
   return v;
 }
 
-/** Check a tensor's rank. */
-export function checkRank(t: Tensor, ranks: number | readonly number[], where: string, arg: string, meaning = ''): void {
-  const allowed = typeof ranks === 'number' ? [ranks] : ranks;
-  if (!allowed.includes(t.ndim)) {
-    throw new Error(`${where}: ${arg} must be ${allowed.map((r) => `${r}-D`).join(' or ')}${meaning ? ` ${meaning}` : ''}, got shape ${formatShape(t.shape)}`);
-  }
-}
-
 /** A short description of any argument, for "got ..." in error messages. @example describe([1, 2])  // 'array [1,2]' */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
