@@ -43,28 +43,37 @@ export class SGD extends Optimizer<SGDHyper> {
     for (const p of g.params) {
       if (!p.grad) continue;
       const w = p.data, grad = p.grad.data;
+      const buf = g.momentum !== 0 ? this.stateOf(p).momentumBuffer as Tensor | undefined : undefined;
+      if (buf) {
+        // The common step in one pass: weight decay, momentum update, Nesterov look-ahead and
+        // the update (separate loops with two temporaries cost ~3x as much on the FC layers).
+        // Math.fround marks where the separate loops stored into a Float32Array, so every
+        // rounding is unchanged.
+        const b = buf.data, nesterov = g.nesterov, decay = g.weightDecay !== 0;
+        for (let i = 0; i < w.length; i++) {
+          const di = decay ? Math.fround(grad[i]! + wd * w[i]!) : grad[i]!;
+          const bi = Math.fround(f32(b[i]! * mom) + damp * di);
+          b[i] = bi;
+          w[i] = w[i]! + lr * (nesterov ? Math.fround(di + mom * bi) : bi);
+        }
+        continue;
+      }
       let d: Float32Array = grad;
       if (g.weightDecay !== 0) {
         d = new Float32Array(w.length);
         for (let i = 0; i < w.length; i++) d[i] = grad[i]! + wd * w[i]!;
       }
       if (g.momentum !== 0) {
-        const state = this.stateOf(p);
-        let buf = state.momentumBuffer as Tensor | undefined;
-        if (!buf) {
-          buf = p.grad.clone();
-          buf.data.set(d);
-          state.momentumBuffer = buf;
-        } else {
-          const b = buf.data;
-          for (let i = 0; i < b.length; i++) b[i] = f32(b[i]! * mom) + damp * d[i]!;
-        }
+        // First step: the buffer starts as the (decayed) gradient.
+        const fresh = p.grad.clone();
+        fresh.data.set(d);
+        this.stateOf(p).momentumBuffer = fresh;
         if (g.nesterov) {
           const n = new Float32Array(w.length);
-          for (let i = 0; i < w.length; i++) n[i] = d[i]! + mom * buf.data[i]!;
+          for (let i = 0; i < w.length; i++) n[i] = d[i]! + mom * fresh.data[i]!;
           d = n;
         } else {
-          d = buf.data;
+          d = fresh.data;
         }
       }
       for (let i = 0; i < w.length; i++) w[i] = w[i]! + lr * d[i]!;
