@@ -18,6 +18,7 @@ import { conv2dEinsum, convTranspose2dEinsum, linearEinsum, avgPool2dEinsum,
 import { adaptiveBins, adaptivePoolShape, conv2dParams, convShape, convTranspose2dParams, convTransposeShape, pool2dParams,
          poolShape } from '../ops/conv-shape.js';
 import { countEinsum } from '../einsum/count.js';
+import { sizeOf } from '../tensor/shape.js';
 import type { Arch, Conv2dArch, ConvTranspose2dArch, LinearArch, Pool2dArch } from '../models/arch.js';
 import type { LayerSummary, LayerType } from './types.js';
 
@@ -32,8 +33,6 @@ interface Field {
 /** A tensor flowing through the trace: its shape and receptive field. */
 export interface Flow { shape: number[]; field: Field }
 
-const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
 function blankRow(name: string, type: LayerType, op: string, input: Flow, outShape: number[]): LayerSummary {
   const s = input.shape;
   return {
@@ -43,7 +42,7 @@ function blankRow(name: string, type: LayerType, op: string, input: Flow, outSha
     U: null, stride: null, padding: null, dilation: null, groups: null,
     inputShape: [...s], outputShape: outShape,
     weights: 0, biases: 0, bnParams: 0, macs: 0, ops: 0,
-    inputActivations: product(s), outputActivations: product(outShape),
+    inputActivations: sizeOf(s), outputActivations: sizeOf(outShape),
     receptiveField: [...input.field.size] as [number, number], einsum: null,
   };
 }
@@ -82,8 +81,8 @@ export class Tracer {
         }
         const merged: Flow = { shape: body.shape, field: mergeFields([body.field, short.field]) };
         const row = blankRow(name || 'add', 'ADD', 'add', merged, body.shape);
-        row.inputActivations = 2 * product(body.shape);
-        row.ops = product(body.shape);
+        row.inputActivations = 2 * sizeOf(body.shape);
+        row.ops = sizeOf(body.shape);
         this.rows.push(row);
         return arch.activation ? this.run(arch.activation, join(name, 'activation'), merged) : merged;
       }
@@ -100,7 +99,7 @@ export class Tracer {
         }
         const merged: Flow = { shape, field: mergeFields(outs.map((o) => o.field)) };
         const row = blankRow(name || 'concat', 'CONCAT', 'concat', merged, shape);
-        row.inputActivations = outs.reduce((a, o) => a + product(o.shape), 0);
+        row.inputActivations = outs.reduce((a, o) => a + sizeOf(o.shape), 0);
         this.rows.push(row);
         return merged;
       }
@@ -132,20 +131,20 @@ export class Tracer {
         }
         const row = blankRow(name, 'NORM', arch.op, input, [...input.shape]);
         row.bnParams = arch.affine ? 2 * arch.numFeatures : 0;
-        row.ops = product(input.shape);
+        row.ops = sizeOf(input.shape);
         this.rows.push(row);
         return input;
       }
       case 'activation': {
         if (arch.fn === 'identity') return input;
         const row = blankRow(name, 'ACT', arch.fn, input, [...input.shape]);
-        row.ops = product(input.shape);
+        row.ops = sizeOf(input.shape);
         this.rows.push(row);
         return input;
       }
       case 'flatten': {
         const start = arch.startDim < 0 ? arch.startDim + input.shape.length : arch.startDim;
-        const shape = [...input.shape.slice(0, start), product(input.shape.slice(start))];
+        const shape = [...input.shape.slice(0, start), sizeOf(input.shape.slice(start))];
         this.rows.push(blankRow(name, 'FLATTEN', 'flatten', input, shape));
         const field: Field = { ...input.field };
         if (input.shape.length === 4 && start === 1) field.flatFrom = [input.shape[1]!, input.shape[2]!, input.shape[3]!];
@@ -221,7 +220,7 @@ export class Tracer {
     if (C !== a.inFeatures) {
       throw new Error(`summary: layer '${name}' (linear) expects ${a.inFeatures} input features but its input [${s.join(', ')}] has ${C}`);
     }
-    const N = product(s.slice(0, -1));
+    const N = sizeOf(s.slice(0, -1));
     const M = a.outFeatures;
     const einsum = linearEinsum({ N, C, M }, a.bias);
     const out = [...s.slice(0, -1), M];
@@ -266,7 +265,7 @@ export class Tracer {
     if (mode === 'nearest') { row.einsum = nearestUpsampleEinsum({ N, C, H, W, U }); row.R = U; row.S = U; }
     if (mode === 'zeros') row.einsum = zeroInsertEinsum({ N, C, H, W, U });
     // bilinear reads 4 inputs per output; the others copy one value per output.
-    row.ops = (mode === 'bilinear' ? 4 : 1) * product(out);
+    row.ops = (mode === 'bilinear' ? 4 : 1) * sizeOf(out);
     const grow = mode === 'bilinear' ? 1 : 0;
     const field: Field = {
       size: [input.field.size[0] + grow * input.field.jump[0], input.field.size[1] + grow * input.field.jump[1]],

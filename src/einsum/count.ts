@@ -7,6 +7,7 @@
  */
 import { compile } from './ranges.js';
 import type { BoundEinsum } from './types.js';
+import { sizeOf } from '../tensor/shape.js';
 
 export interface EinsumCounts {
   /** Multiply-accumulates (sum reduction): the iteration-space size; 0 for max. */
@@ -36,7 +37,7 @@ export function countEinsum(e: Pick<BoundEinsum, 'spec' | 'shapes' | 'constants'
   let iterations = 1;
   for (const i of [...c.ast.outputIndices, ...c.ast.reductionIndices]) iterations *= c.extents[i]!;
   const elements: Record<string, number> = {};
-  for (const [name, shape] of Object.entries(c.shapes)) elements[name] = shape.reduce((a, b) => a * b, 1);
+  for (const [name, shape] of Object.entries(c.shapes)) elements[name] = sizeOf(shape);
   const isMax = c.ast.reduce === 'max';
   return {
     macs: isMax ? 0 : iterations,

@@ -15,6 +15,7 @@
  */
 import type { BoundEinsum } from './types.js';
 import { compile, type CompiledEinsum, type RangeOptions } from './ranges.js';
+import { sizeOf, stridesOf } from '../tensor/shape.js';
 
 export interface InterpretOptions extends RangeOptions {
   /** Loop order, outermost first; must list every index once. Default: output indices, then
@@ -28,15 +29,6 @@ export type EinsumLike = Pick<BoundEinsum, 'spec' | 'shapes'> & { constants?: Re
 /** The default loop order: output indices, then reduction indices. */
 export function defaultOrder(c: CompiledEinsum): string[] {
   return [...c.ast.outputIndices, ...c.ast.reductionIndices];
-}
-
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function rowStrides(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { st[d] = s; s *= shape[d]!; }
-  return st;
 }
 
 /**
@@ -100,7 +92,7 @@ export function evaluate(c: CompiledEinsum, operands: Readonly<Record<string, Fl
 
   refs.forEach((ref, t) => {
     const shape = shapes[ref.name]!;
-    const rs = rowStrides(shape);
+    const rs = stridesOf(shape);
     dims[ref.name]!.forEach((d, k) => {
       base[t] += rs[k]! * d.constant;
       const moving = [...d.coefs].filter(([i]) => levels.includes(i));
@@ -261,7 +253,7 @@ export function evaluate(c: CompiledEinsum, operands: Readonly<Record<string, Fl
   if (ast.bias) {
     const b = operands[ast.bias.name]!;
     const bShape = shapes[ast.bias.name]!;
-    const brs = rowStrides(bShape);
+    const brs = stridesOf(bShape);
     const outDims = dims[outName]!;
     const bstride = new Array<number>(outShape.length).fill(0);
     dims[ast.bias.name]!.forEach((d, k) => {
@@ -304,7 +296,7 @@ export function fastOrder(c: CompiledEinsum): string[] {
   if (order.length < 2 || c.ast.reductionIndices.length === 0) return order;
   const refs = [c.ast.output, ...c.ast.operands];
   const strides = (i: string): number[] => refs.map((ref) => {
-    const rs = rowStrides(c.shapes[ref.name]!);
+    const rs = stridesOf(c.shapes[ref.name]!);
     let s = 0;
     c.dims[ref.name]!.forEach((d, k) => { s += (d.coefs.get(i) ?? 0) * rs[k]!; });
     return Math.abs(s);

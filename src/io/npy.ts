@@ -4,7 +4,7 @@
  * rank in C order (little or big endian); writes float32 little-endian, version 1.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { MAX_ELEMENTS } from '../tensor/shape.js';
+import { MAX_ELEMENTS, sizeOf } from '../tensor/shape.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -39,7 +39,7 @@ export function decodeNpy(bytes: Uint8Array, source = 'npy data'): Tensor {
   if (!m) throw new Error(`${source}: dtype '${descr}' is not supported (float, int, uint or bool arrays)`);
   const little = m[1] !== '>';
   const kind = m[2]!, size = Number(m[3]);
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   // Resolve the element reader and check the size before allocating anything: the fuzzer found
   // that a zero-byte dtype ('<f0') with shape (1000000000000,) passed the data-length check and
   // reached `new Float32Array(1e12)`.

@@ -6,6 +6,7 @@
 import type { Arch } from './arch.js';
 import type { Module } from '../nn/module.js';
 import { outputShapeOf } from '../analysis/trace.js';
+import { sizeOf } from '../tensor/shape.js';
 
 /** Options every zoo entry understands. */
 export interface ZooOptions {
@@ -38,5 +39,5 @@ export interface ZooEntry {
  */
 export function flatSize(features: Arch, inputShape: readonly number[]): number {
   const out = outputShapeOf(features, [1, ...inputShape]);
-  return out.slice(1).reduce((a, b) => a * b, 1);
+  return sizeOf(out.slice(1));
 }

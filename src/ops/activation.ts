@@ -10,7 +10,7 @@
  *   logSoftmax: dx = dy - exp(y) * sum(dy)
  */
 import { Tensor } from '../tensor/tensor.js';
-import { normalizeDim } from '../tensor/shape.js';
+import { normalizeDim, sizeOf } from '../tensor/shape.js';
 import { recordOp } from '../autograd/graph.js';
 import { unaryOp } from './elementwise.js';
 import { checkTensor } from './util.js';
@@ -49,8 +49,8 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 /** Visit every 1-D slice along `axis`: base offset, stride between its elements, length. */
 function forEachLine(shape: readonly number[], axis: number, visit: (base: number, stride: number, len: number) => void): void {
   const len = shape[axis]!;
-  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = sizeOf(shape.slice(axis + 1));
+  const outer = sizeOf(shape.slice(0, axis));
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) visit(o * len * inner + i, inner, len);
 }
 

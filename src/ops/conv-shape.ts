@@ -11,7 +11,7 @@
  *
  *   P = floor((H + padTop + padBottom - dilationH*(R-1) - 1) / U) + 1
  */
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, sizeOf } from '../tensor/shape.js';
 import type { Conv2dParams, ConvTranspose2dParams, Pool2dParams } from '../einsum/types.js';
 import { convOutputSize, convTransposeOutputSize } from '../einsum/layers.js';
 import { checkPositiveInt } from './util.js';
@@ -243,7 +243,7 @@ export function linearShape(xShape: readonly number[], wShape: readonly number[]
   if (C !== Cw) {
     throw new Error(`${where}: input has ${C} features (last dim of ${formatShape(xShape)}) but weight ${formatShape(wShape)} expects ${Cw}`);
   }
-  const N = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const N = sizeOf(xShape.slice(0, -1));
   return {
     kind: 'linear', N, C, H: 1, W: 1, R: 1, S: 1, M, P: 1, Q: 1, U: 1, strideH: 1, strideW: 1,
     padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, dilationH: 1, dilationW: 1, groups: 1,

@@ -8,7 +8,7 @@
  * with labelSmoothing e. mseLoss is a composite of element-wise ops (their gradients apply).
  */
 import { Tensor } from '../tensor/tensor.js';
-import { formatShape, sameShape } from '../tensor/shape.js';
+import { formatShape, sameShape, sizeOf } from '../tensor/shape.js';
 import { recordOp } from '../autograd/graph.js';
 import { sub, mul } from './elementwise.js';
 import { sum, mean } from './reduce.js';
@@ -35,7 +35,7 @@ function checkReduction(r: unknown, where: string): Reduction {
  * expected target shape: [N], or [N, d1, ...] for spatial logits [N, K, d1, ...].
  */
 function classIndices(targets: Tensor | readonly number[], shape: readonly number[], K: number): Int32Array {
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   const what = shape.length === 1 ? 'one class index per row of logits' : 'one class index per position of logits without the class dim';
   let values: ArrayLike<number>;
   if (targets instanceof Tensor) {
@@ -79,7 +79,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor | readonly number[]
   }
   const N = logits.shape[0]!, K = logits.shape[1]!;
   const spatial = logits.shape.slice(2);
-  const D = spatial.reduce((a, b) => a * b, 1);
+  const D = sizeOf(spatial);
   if (K < 1) throw new Error(`crossEntropy: logits ${formatShape(logits.shape)} have no classes`);
   const targetShape = [N, ...spatial];
   const idx = classIndices(targets, targetShape, K);

@@ -12,7 +12,7 @@
  * accounts for).
  */
 import { Tensor } from '../tensor/tensor.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, sizeOf } from '../tensor/shape.js';
 import { recordOp } from '../autograd/graph.js';
 import { getBackend } from '../backends/registry.js';
 import { checkTensor } from './util.js';
@@ -54,7 +54,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   }
   if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`batchNorm: eps must be a number >= 0, got ${String(eps)}`);
   const N = x.shape[0]!, C = x.shape[1]!;
-  const L = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  const L = sizeOf(x.shape.slice(2));
   checkChannelVector(runningMean, C, 'runningMean');
   checkChannelVector(runningVar, C, 'runningVar');
   checkChannelVector(weight, C, 'weight');

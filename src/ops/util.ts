@@ -1,6 +1,6 @@
 /** Small helpers shared by the op modules. */
 import { Tensor } from '../tensor/tensor.js';
-import { formatShape, sameShape, type Shape } from '../tensor/shape.js';
+import { formatShape, sameShape, type Shape, sizeOf } from '../tensor/shape.js';
 import { getBackend } from '../backends/registry.js';
 
 /** Accept a number where a tensor operand is allowed (a scalar tensor, no gradient). */
@@ -53,6 +53,6 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
 /** Broadcast t's data to `shape` (a materialised copy). */
 export function expandTo(t: Tensor, shape: Shape): Tensor {
   if (sameShape(t.shape, shape)) return t;
-  const zeros = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  const zeros = new Float32Array(sizeOf(shape));
   return new Tensor(getBackend().binary('add', zeros, shape, t.data, t.shape, shape), shape);
 }

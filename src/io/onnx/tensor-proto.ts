@@ -7,6 +7,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { OnnxError } from './errors.js';
 import { DataType, type Int64, type TensorProto } from './schema.js';
 import { IntTensor, type Value } from './value.js';
+import { sizeOf } from '../../tensor/shape.js';
 
 /** Convert a decoded int64 to a JavaScript number, refusing values that do not fit exactly. */
 export function int64(v: Int64 | null | undefined, what: string): number {
@@ -123,7 +124,7 @@ export function tensorFromProto(p: TensorProto, what: string, limits: TensorLimi
   }
   if (p.segment) throw new OnnxError(`${what}: segmented tensors are not supported`);
   const shape = checkedDims(p.dims, what, limits);
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   let values: ArrayLike<number>;
   const raw = p.rawData;
   if (raw && raw.length > 0) {

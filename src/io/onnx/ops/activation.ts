@@ -13,6 +13,7 @@ import type { Module } from '../../../nn/module.js';
 import { OnnxError } from '../errors.js';
 import { axisOf, floatIn } from './common.js';
 import type { OnnxNode, OpSpec, Prepared } from './types.js';
+import { sizeOf } from '../../../tensor/shape.js';
 
 function layerOp(attributes: readonly string[], make: (node: OnnxNode) => Module): OpSpec {
   return {
@@ -114,7 +115,7 @@ function softmaxOp(log: boolean): OpSpec {
         run(inputs) {
           const x: Tensor = floatIn(node, inputs, 0);
           const a = axisOf(node, axis, x.shape.length);
-          const rows = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+          const rows = sizeOf(x.shape.slice(0, a));
           return [reshape(f(reshape(x, [rows, x.size / Math.max(rows, 1) || 0]), 1), x.shape)];
         },
       };

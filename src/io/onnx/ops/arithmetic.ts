@@ -6,7 +6,7 @@
 import { add, sub, mul, div } from '../../../ops/elementwise.js';
 import { OnnxError } from '../errors.js';
 import { IntTensor, toFloat, type Value } from '../value.js';
-import { stridesOf } from '../../../tensor/shape.js';
+import { stridesOf, sizeOf } from '../../../tensor/shape.js';
 import { checkSize } from './common.js';
 import type { Limits, OnnxNode, OpSpec, Prepared } from './types.js';
 
@@ -27,7 +27,7 @@ export function broadcastShape(node: OnnxNode, a: readonly number[], b: readonly
 function intBinary(node: OnnxNode, a: IntTensor, b: IntTensor, f: (x: number, y: number) => number, limits: Limits): IntTensor {
   const shape = broadcastShape(node, a.shape, b.shape);
   checkSize(node, shape, limits);
-  const n = shape.reduce((p, d) => p * d, 1);
+  const n = sizeOf(shape);
   const sa = stridesOf(a.shape), sb = stridesOf(b.shape), so = stridesOf(shape);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {

@@ -7,7 +7,7 @@ import { Tensor } from '../../../tensor/tensor.js';
 import { recordOp } from '../../../autograd/graph.js';
 import { OnnxError } from '../errors.js';
 import { IntTensor, type Value } from '../value.js';
-import { stridesOf } from '../../../tensor/shape.js';
+import { stridesOf, sizeOf } from '../../../tensor/shape.js';
 import { checkSize, floatIn, intsIn } from './common.js';
 import type { Limits, OpSpec } from './types.js';
 
@@ -16,7 +16,7 @@ export type PadMode = 'constant' | 'reflect' | 'edge';
 /** For each output element, the flat input index it reads, or -1 for the constant. */
 function sourceIndex(shape: readonly number[], begin: readonly number[], outShape: readonly number[], mode: PadMode): Int32Array {
   const rank = shape.length;
-  const total = outShape.reduce((a, b) => a * b, 1);
+  const total = sizeOf(outShape);
   const inStrides = stridesOf(shape);
   // Per axis, the input coordinate of each output coordinate (-1: outside).
   const maps = outShape.map((n, d) => {
@@ -73,7 +73,7 @@ export function padTensor(x: Tensor, begin: readonly number[], end: readonly num
     throw new OnnxError(`${where}: reflect pads must be smaller than the padded dimension, got [${begin.join(',')}; ${end.join(',')}] for shape [${x.shape.join(',')}]`);
   }
   if (limits) {
-    const n = outShape.reduce((a, b) => a * b, 1);
+    const n = sizeOf(outShape);
     if (n > limits.maxElements) throw new OnnxError(`${where}: padded shape [${outShape.join(',')}] exceeds the limit of ${limits.maxElements} elements`);
   }
   const src = sourceIndex(x.shape, begin, outShape, mode);

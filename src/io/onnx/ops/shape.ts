@@ -12,7 +12,7 @@ import { OnnxError } from '../errors.js';
 import { DataType } from '../schema.js';
 import { isFloatType, tensorFromProto } from '../tensor-proto.js';
 import { IntTensor, toFloat, toInt, type Value } from '../value.js';
-import { stridesOf } from '../../../tensor/shape.js';
+import { stridesOf, sizeOf } from '../../../tensor/shape.js';
 import { axisOf, checkSize, intsIn, optionalIntsIn } from './common.js';
 import type { OnnxNode, OpSpec, Prepared } from './types.js';
 
@@ -41,7 +41,7 @@ function withShape(x: Value, shape: readonly number[]): Value {
 
 /** Visit every index of `shape` with the running flat offset under `strides`. */
 function forEachOffset(shape: readonly number[], strides: readonly number[], base: number, visit: (offset: number) => void): void {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   if (n === 0) return;
   const idx = new Array<number>(shape.length).fill(0);
   let off = base;
@@ -103,9 +103,9 @@ export const Flatten: OpSpec = {
         const r = x.shape.length;
         const a = axis < 0 ? axis + r : axis;
         if (a < 0 || a > r) throw new OnnxError(`${node.label}: axis ${axis} is out of range for rank ${r}`);
-        const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+        const outer = sizeOf(x.shape.slice(0, a));
         if (layer && x instanceof Tensor && r >= 2) return [layer.call(x)];
-        return [withShape(x, [outer, x.shape.slice(a).reduce((p, d) => p * d, 1)])];
+        return [withShape(x, [outer, sizeOf(x.shape.slice(a))])];
       },
     };
   },
@@ -116,7 +116,7 @@ export const Reshape = simple(['allowzero', 'shape'], [1, 2], [1, 1], (node) => 
   const spec = node.opset < 5 ? (node.attrs.ints('shape') ?? []) : intsIn(node, inputs, 1, "input 'shape'");
   const allowZero = node.attrs.int('allowzero', 0) !== 0;
   const shape = spec.map((d, i) => (d === 0 && !allowZero ? (i < x.shape.length ? x.shape[i]! : NaN) : d));
-  const known = shape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+  const known = sizeOf(shape.filter((d) => d !== -1));
   const infer = shape.filter((d) => d === -1).length;
   if (infer > 1 || shape.some((d) => Number.isNaN(d) || d < -1)) {
     throw new OnnxError(`${node.label}: shape [${spec.join(',')}] is invalid for input [${x.shape.join(',')}]`);
@@ -125,7 +125,7 @@ export const Reshape = simple(['allowzero', 'shape'], [1, 2], [1, 1], (node) => 
     if (known === 0 || x.size % known !== 0) throw new OnnxError(`${node.label}: cannot reshape [${x.shape.join(',')}] to [${spec.join(',')}]`);
     shape[shape.indexOf(-1)] = x.size / known;
   }
-  if (shape.reduce((p, d) => p * d, 1) !== x.size) {
+  if (sizeOf(shape) !== x.size) {
     throw new OnnxError(`${node.label}: cannot reshape [${x.shape.join(',')}] (${x.size} elements) to [${shape.join(',')}]`);
   }
   return [withShape(x, shape)];
@@ -159,11 +159,11 @@ export const Concat = simple(['axis'], [1, 1 << 16], [1, 1], (node, limits) => (
   shape[axis] = xs.reduce((s, x) => s + x.shape[axis]!, 0);
   checkSize(node, shape, limits);
   if (xs.every((x) => x instanceof IntTensor)) {
-    const outer = shape.slice(0, axis).reduce((p, d) => p * d, 1);
+    const outer = sizeOf(shape.slice(0, axis));
     const out: number[] = [];
     for (let o = 0; o < outer; o++) {
       for (const x of xs) {
-        const inner = x.shape.slice(axis).reduce((p, d) => p * d, 1);
+        const inner = sizeOf(x.shape.slice(axis));
         for (let i = 0; i < inner; i++) out.push(x.data[o * inner + i]!);
       }
     }
@@ -211,8 +211,8 @@ export const Gather = simple(['axis'], [2, 2], [1, 1], (node, limits) => (inputs
   });
   const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
   checkSize(node, shape, limits);
-  const outer = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
-  const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
   const src = new Int32Array(outer * idx.length * inner);
   let k = 0;
   for (let o = 0; o < outer; o++) for (const i of idx) for (let j = 0; j < inner; j++) src[k++] = (o * n + i) * inner + j;
@@ -267,7 +267,7 @@ export const ConstantOfShape: OpSpec = {
       run(inputs) {
         const shape = intsIn(node, inputs, 0, "input 'shape'");
         checkSize(node, shape, limits);
-        const n = shape.reduce((p, d) => p * d, 1);
+        const n = sizeOf(shape);
         return [v instanceof IntTensor
           ? new IntTensor(shape, new Array<number>(n).fill(v.data[0]!), v.dataType)
           : new Tensor(new Float32Array(n).fill(v.data[0]!), shape)];
@@ -305,7 +305,7 @@ export const Slice = simple(['starts', 'ends', 'axes'], [1, 5], [1, 1], (node, l
   });
   checkSize(node, count, limits);
   const st = stridesOf(x.shape);
-  const src = new Int32Array(count.reduce((p, d) => p * d, 1));
+  const src = new Int32Array(sizeOf(count));
   let k = 0;
   const base = begin.reduce((acc, b, d) => acc + b * st[d]!, 0);
   forEachOffset(count, step.map((s, d) => s * st[d]!), base, (o) => { src[k++] = o; });
