@@ -28,9 +28,9 @@ try {
   if (result.code !== 0) throw new Error(result.stderr);
   const want = loadCheckpoint(join(dir, 'whole', 'checkpoint.dnnkit')) as TrainState;
   console.log(`uninterrupted: ${want.step} steps, training ${(trainMs / 1000).toFixed(1)} s`);
-  const r = await killAndResume(trainArgs, join(dir, 'killed'), { kills, seed, maxDelayMs: trainMs, totalSteps: steps });
+  const r = await killAndResume(trainArgs, join(dir, 'killed'), { kills, seed, maxDelayMs: 1.5 * trainMs / steps, totalSteps: steps, epochs });
   const landed = r.kills.filter((k) => k.killed);
-  for (const [i, k] of r.kills.entries()) console.log(`  kill ${i + 1}: after ${k.delayMs} ms -> ${k.killed ? `checkpoint at step ${k.step ?? 'none yet'}` : 'the run had finished'}${k.strayTemps ? `, ${k.strayTemps} stray temp file(s)` : ''}`);
+  for (const [i, k] of r.kills.entries()) console.log(`  kill ${i + 1}: after step ${k.atStep} + ${k.delayMs} ms -> ${k.killed ? `checkpoint at step ${k.step ?? 'none yet'}` : 'the run had finished'}${k.strayTemps ? `, ${k.strayTemps} stray temp file(s)` : ''}`);
   const differ = differingWeights(r.final.model, want.model);
   console.log(`${landed.length} kills survived in ${r.seconds.toFixed(0)} s; final step ${r.final.step}; weights ${differ.length ? `DIFFER in ${differ.join(', ')}` : 'bitwise identical to the uninterrupted run'}`);
   process.exitCode = differ.length || r.final.step !== want.step ? 1 : 0;

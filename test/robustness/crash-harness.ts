@@ -13,7 +13,8 @@ import type { TrainState } from '../../src/train/fit.js';
 import { Generator } from '../../src/tensor/random.js';
 
 export interface KillRecord {
-  /** Milliseconds after the run said it started training. */
+  /** The progress line (global step) after which the kill was armed, and the extra delay. */
+  atStep: number;
   delayMs: number;
   /** Whether the process was still running when killed (it may finish first). */
   killed: boolean;
@@ -26,37 +27,48 @@ export interface KillRecord {
 export interface CrashRunResult { kills: KillRecord[]; final: TrainState; finalRun: CliResult; seconds: number }
 
 /**
- * Run `trainArgs` (without --out) into `out`, killing it `kills` times at random moments
- * (seeded delays after training starts, in [0, maxDelayMs) scaled by the share of the
- * totalSteps still to run), then run it to the end.
+ * Run `trainArgs` (without --out, with --plain so each step prints a progress line) into
+ * `out`, killing it `kills` times at random moments (seeded: after a random step still to
+ * come, plus a delay in [0, maxDelayMs)), then run it to the end.
  */
-export async function killAndResume(trainArgs: string[], out: string, o: { kills: number; seed: number; maxDelayMs: number; totalSteps: number; deadlineMs?: number }): Promise<CrashRunResult> {
+export async function killAndResume(trainArgs: string[], out: string, o: { kills: number; seed: number; maxDelayMs: number; totalSteps: number; epochs: number; deadlineMs?: number }): Promise<CrashRunResult> {
   const t0 = performance.now();
   const g = new Generator(o.seed);
   const ckpt = join(out, 'checkpoint.dnnkit');
   const kills: KillRecord[] = [];
+  const perEpoch = o.totalSteps / o.epochs;
   let lastStep = -1;
   while (kills.length < o.kills && (o.deadlineMs === undefined || performance.now() - t0 < o.deadlineMs)) {
     const args = existsSync(ckpt) ? ['train', '--resume', out, ...resumeArgs(trainArgs)] : ['train', ...trainArgs, '--out', out];
-    // Scaled by the work left, so later kills still land before the run ends.
-    const delayMs = Math.floor(g.uniform() * o.maxDelayMs * (1 - Math.max(0, lastStep) / o.totalSteps));
+    // Kill at a random step still to come (read from the progress lines, so the machine's load
+    // does not matter), plus a random few hundred milliseconds: mid-step, mid-evaluation or
+    // mid-checkpoint-write.
+    const from = Math.max(0, lastStep);
+    // Spread the kills over the steps left: on average (steps left) / (kills left) apart.
+    const span = Math.max(1, Math.min(o.totalSteps - from - 1, Math.round(2 * (o.totalSteps - from - 1) / (o.kills - kills.length))));
+    const target = from + 1 + Math.floor(g.uniform() * span);
+    const delayMs = Math.floor(g.uniform() * o.maxDelayMs);
     const { child, done } = startCli(args);
-    let killed = false;
-    // Kill `delayMs` after the run announces its output folder (training starts right after).
-    let buffered = '';
+    let killed = false, armed = false, text = '';
     child.stdout!.on('data', (d: Buffer) => {
-      if (buffered === null) return;
-      buffered += d.toString();
-      if (/^output: /m.test(buffered)) {
-        buffered = null as unknown as string;
-        setTimeout(() => { if (child.exitCode === null && child.signalCode === null) { killed = child.kill('SIGKILL'); } }, delayMs);
+      if (armed) return;
+      text += d.toString();
+      let step = -1;
+      // "epoch 2/2 batch 6/12: ..." during an epoch, "epoch 1/2: train loss ..." at its end.
+      for (const m of text.matchAll(/^epoch (\d+)\/\d+(?: batch (\d+)\/\d+)?:/gm)) {
+        step = m[2] === undefined ? Number(m[1]) * perEpoch : (Number(m[1]) - 1) * perEpoch + Number(m[2]);
+      }
+      text = text.slice(text.lastIndexOf('\n') + 1);
+      if (step >= target) {
+        armed = true;
+        setTimeout(() => { if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL'); }, delayMs);
       }
     });
     const r = await done;
     if (!killed) {
       if (r.code !== 0) throw new Error(`dnnkit ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
       // It finished before the kill: nothing more to interrupt.
-      kills.push({ delayMs, killed: false, step: (loadCheckpoint(ckpt) as TrainState).step, strayTemps: 0 });
+      kills.push({ atStep: target, delayMs, killed: false, step: (loadCheckpoint(ckpt) as TrainState).step, strayTemps: 0 });
       break;
     }
     let step: number | null = null;
@@ -67,7 +79,7 @@ export async function killAndResume(trainArgs: string[], out: string, o: { kills
       lastStep = step;
     }
     const strayTemps = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.tmp') && statSync(join(out, f)).isFile()).length : 0;
-    kills.push({ delayMs, killed: true, step, strayTemps });
+    kills.push({ atStep: target, delayMs, killed: true, step, strayTemps });
   }
   const state = existsSync(ckpt) ? (loadCheckpoint(ckpt) as TrainState) : null;
   let finalRun: CliResult = { code: 0, signal: null, stdout: '', stderr: '' };

@@ -30,9 +30,9 @@ test('SIGKILL at random moments, 5 times, then --resume: every checkpoint loads 
   assert.equal(want.step, 24);
 
   const killed = join(dir, 'killed');
-  const r = await killAndResume(CRASH_ARGS, killed, { kills: 5, seed: 1, maxDelayMs: Math.max(200, trainMs), totalSteps: 24, deadlineMs: 150_000 });
+  const r = await killAndResume(CRASH_ARGS, killed, { kills: 5, seed: 1, maxDelayMs: Math.max(100, 1.5 * trainMs / 24), totalSteps: 24, epochs: 2, deadlineMs: 150_000 });
   const interrupted = r.kills.filter((k) => k.killed);
-  console.log(`crash: uninterrupted training ${(trainMs / 1000).toFixed(1)} s; ${interrupted.length} kills at ${r.kills.map((k) => `${k.delayMs} ms (step ${k.step ?? '-'})`).join(', ')}; ${r.seconds.toFixed(0)} s in all`);
+  console.log(`crash: uninterrupted training ${(trainMs / 1000).toFixed(1)} s; ${interrupted.length} kills at ${r.kills.map((k) => `step ${k.atStep} + ${k.delayMs} ms (checkpoint at step ${k.step ?? '-'})`).join(', ')}; ${r.seconds.toFixed(0)} s in all`);
   assert.ok(interrupted.length >= 3, `only ${interrupted.length} kills landed before the run finished`);
   // Resumed runs keep checkpointing every step (they once fell back to epoch ends): the kills leave different steps.
   assert.ok(new Set(interrupted.map((k) => k.step)).size >= 2, `every kill left the same checkpoint: ${interrupted.map((k) => k.step).join(', ')}`);
