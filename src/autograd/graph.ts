@@ -33,19 +33,17 @@ export function isGradEnabled(): boolean {
  * @example const y = noGrad(() => model.forward(x));
  */
 export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
+  return withGradMode(false, fn);
 }
 
 /** Run fn with gradient recording explicitly on (e.g. inside a noGrad block). */
 export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const previous = gradEnabled;
-  gradEnabled = true;
+  gradEnabled = enabled;
   try {
     return fn();
   } finally {
@@ -109,13 +107,7 @@ export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph
   }
   // Gradient rules run with recording off: dnnkit computes first derivatives only, and a
   // recorded backward pass would keep every intermediate alive for nothing.
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    propagate(root, gradient, retainGraph);
-  } finally {
-    gradEnabled = previous;
-  }
+  withGradMode(false, () => propagate(root, gradient!, retainGraph));
 }
 
 function propagate(root: Tensor, gradient: Tensor, retainGraph: boolean): void {

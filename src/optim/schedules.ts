@@ -13,8 +13,7 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
-    checkPositiveInt('StepLR', 'stepSize', options?.stepSize);
-    this.stepSize = options.stepSize;
+    this.stepSize = checkPositiveInt('StepLR', 'stepSize', options?.stepSize);
     this.gamma = options.gamma ?? 0.1;
     if (!(this.gamma >= 0)) throw new Error(`StepLR: gamma must be a number >= 0, got ${String(options.gamma)}`);
     this.initialStep();
@@ -41,8 +40,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
-    checkPositiveInt('CosineAnnealingLR', 'tMax', options?.tMax);
-    this.tMax = options.tMax;
+    this.tMax = checkPositiveInt('CosineAnnealingLR', 'tMax', options?.tMax);
     this.etaMin = options.etaMin ?? 0;
     this.initialStep();
   }
