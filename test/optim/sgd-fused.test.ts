@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor, optim } from '../../src/index.js';
 
-function plainSgd(w: Float32Array, grads: Float32Array[], o: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }): Float32Array {
+function plainSgd(w0: Float32Array, grads: Float32Array[], o: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }): Float32Array {
   const f = Math.fround, lr = f(-o.lr), wd = f(o.weightDecay), mom = f(o.momentum), damp = f(1 - o.dampening);
-  let buf: Float32Array | null = null;
-  w = Float32Array.from(w);
+  let buf: Float32Array<ArrayBufferLike> | null = null;
+  const w = Float32Array.from(w0);
   for (const grad of grads) {
-    let d = Float32Array.from(grad, (gi, i) => (wd !== 0 ? gi + wd * w[i]! : gi));
+    let d: Float32Array<ArrayBufferLike> = Float32Array.from(grad, (gi, i) => (wd !== 0 ? gi + wd * w[i]! : gi));
     if (mom !== 0) {
       if (!buf) buf = Float32Array.from(d);
       else for (let i = 0; i < buf.length; i++) buf[i] = f(buf[i]! * mom) + damp * d[i]!;
