@@ -76,6 +76,19 @@ function guard(node: OnnxNode, p: PoolPlan, x: Tensor, padTotal: [number, number
     windowExtent(x.shape[3]!, p.kernel[1], p.win.strides[1], p.win.dilations[1], padTotal[1])], limits);
 }
 
+/** The node as its nn layer: check the input and its output size, then call the layer. */
+function moduleForm(node: OnnxNode, p: PoolPlan, sym: [number, number], limits: Limits, layer: MaxPool2d | AvgPool2d): Prepared {
+  return {
+    module: layer,
+    run(inputs) {
+      const x = floatIn(node, inputs, 0);
+      check4d(node, x);
+      guard(node, p, x, [2 * sym[0], 2 * sym[1]], limits);
+      return [layer.call(x)];
+    },
+  };
+}
+
 /** Keep the first P rows and Q columns (floor mode can give more when pads are large). */
 function crop(y: Tensor, P: number, Q: number): Tensor {
   let out = y;
@@ -93,8 +106,7 @@ export const MaxPool: OpSpec = {
     if (node.attrs.int('storage_order', 0) !== 0) unsupported(node, 'storage_order=1 (column-major indices)');
     const sym = modulePads(p);
     if (sym) {
-      const layer = new MaxPool2d(p.kernel, { stride: p.win.strides, padding: sym, dilation: p.win.dilations, ceilMode: p.ceil });
-      return { module: layer, run: (inputs) => { const x = floatIn(node, inputs, 0); check4d(node, x); guard(node, p, x, [2 * sym[0], 2 * sym[1]], limits); return [layer.call(x)]; } };
+      return moduleForm(node, p, sym, limits, new MaxPool2d(p.kernel, { stride: p.win.strides, padding: sym, dilation: p.win.dilations, ceilMode: p.ceil }));
     }
     return {
       run(inputs) {
@@ -119,8 +131,7 @@ export const AveragePool: OpSpec = {
     const countIncludePad = node.attrs.int('count_include_pad', 0) !== 0;
     const sym = modulePads(p);
     if (sym) {
-      const layer = new AvgPool2d(p.kernel, { stride: p.win.strides, padding: sym, ceilMode: p.ceil, countIncludePad });
-      return { module: layer, run: (inputs) => { const x = floatIn(node, inputs, 0); check4d(node, x); guard(node, p, x, [2 * sym[0], 2 * sym[1]], limits); return [layer.call(x)]; } };
+      return moduleForm(node, p, sym, limits, new AvgPool2d(p.kernel, { stride: p.win.strides, padding: sym, ceilMode: p.ceil, countIncludePad }));
     }
     return {
       run(inputs) {
