@@ -24,7 +24,7 @@ export interface Conv2dArch {
   readonly outChannels: number;
   readonly kernelSize: readonly [number, number];
   readonly stride: readonly [number, number];
-  /** [top/bottom, left/right], as PyTorch's int or pair; or 'same' (stride 1; extra pad at the end). */
+  /** [top/bottom, left/right], as PyTorch's int or pair; or 'same' (P = ceil(H/U), the odd unit at the bottom/right; see resolvePadding). */
   readonly padding: readonly [number, number] | 'same';
   readonly dilation: readonly [number, number];
   readonly groups: number;
