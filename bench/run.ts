@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   if (!o.verbose) process.stderr.write('\n');
   console.log(formatReport(report));
   const pytorch = 'bench/results/pytorch-lenet.json';
-  if (existsSync(pytorch)) {
+  if (report.training && existsSync(pytorch)) {
     const p = JSON.parse(readFileSync(pytorch, 'utf8')) as { imagesPerSec: number; threads: number; torch: string; date: string };
     console.log(`\nFor reference, not part of this run: PyTorch ${p.torch} native, ${p.threads} threads: ${p.imagesPerSec.toFixed(0)} images/s (bench/pytorch-lenet.py, ${p.date.slice(0, 10)}).`);
   }
@@ -52,6 +52,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(`bench: ${(e as Error).message}`);
+  const message = (e as Error).message;
+  console.error(message.startsWith('bench:') ? message : `bench: ${message}`);
   process.exit(1);
 });
