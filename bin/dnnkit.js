@@ -14,7 +14,7 @@ if (process.platform === 'linux' && !env.DNNKIT_NO_REEXEC && env.MALLOC_MMAP_THR
     && env.MALLOC_TRIM_THRESHOLD_ === undefined) {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...env, MALLOC_MMAP_THRESHOLD_: '1000000000', MALLOC_TRIM_THRESHOLD_: '2000000000' },
+    env: { ...env, MALLOC_MMAP_THRESHOLD_: '1000000000', MALLOC_TRIM_THRESHOLD_: '2000000000', DNNKIT_PARENT_PID: String(process.pid) },
   });
   // Ctrl-C, Ctrl-\ and a closed terminal signal the whole foreground process group, so the
   // child already has them; the wrapper just waits for it to finish. SIGTERM usually comes to
@@ -35,6 +35,12 @@ if (process.platform === 'linux' && !env.DNNKIT_NO_REEXEC && env.MALLOC_MMAP_THR
     }
   });
 } else {
+  if (env.DNNKIT_PARENT_PID) {
+    // The re-exec'd child: die with the wrapper even when it is SIGKILLed (bin/parent-watch.js).
+    const { Worker } = await import('node:worker_threads');
+    new Worker(new URL('./parent-watch.js', import.meta.url), { workerData: { parent: Number(env.DNNKIT_PARENT_PID) } }).unref();
+    delete env.DNNKIT_PARENT_PID;
+  }
   const { main } = await import('../dist/src/cli/main.js');
 
   // `dnnkit summary vgg16 | head` closes the pipe early: that is the reader's choice, not an error.
