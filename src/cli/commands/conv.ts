@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import * as F from '../../ops/functional.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Generator } from '../../tensor/random.js';
+import { convOutputSize } from '../../einsum/layers.js';
 import { UsageError, parseIntOption } from '../errors.js';
 
 export interface WorkedConv {
@@ -31,7 +32,7 @@ function makeFilter(R: number, gen: Generator): number[][] {
  * @example workedConv(5, 3, 1, 0).P  // 3
  */
 export function workedConv(H: number, R: number, U: number, pad: number, seed = 0): WorkedConv {
-  const P = Math.floor((H + 2 * pad - R) / U) + 1;
+  const P = convOutputSize(H, R, U, pad);
   if (P < 1) throw new UsageError(`a ${R}x${R} filter does not fit a ${H}x${H} input with padding ${pad}: P = floor((${H} + 2*${pad} - ${R}) / ${U}) + 1 = ${P}`);
   const gen = new Generator(seed);
   const input = Array.from({ length: H }, () => Array.from({ length: H }, () => gen.int(5)));

@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { countEinsum } from '../../einsum/count.js';
 import { interpret } from '../../einsum/interpret.js';
-import { conv2dParamsOf, pool2dParamsOf } from '../../einsum/layers.js';
+import { conv2dParamsOf, convOutputSize, pool2dParamsOf } from '../../einsum/layers.js';
 import { printLoopNest } from '../../einsum/loopnest.js';
 import { parse } from '../../einsum/parse.js';
 import type { BoundEinsum } from '../../einsum/types.js';
@@ -69,7 +69,7 @@ function fastKernel(kind: LayerKind, e: BoundEinsum): LoopNestLayer['fast'] {
     case 'avgpool': return (o) => {
       const p = pool2dParamsOf(e);
       // ceil mode is what makes P larger than the floor rule gives.
-      const floorP = Math.floor((p.H + 2 * p.padTop - p.dilationH * (p.R - 1) - 1) / p.strideH) + 1;
+      const floorP = convOutputSize(p.H, p.R, p.strideH, p.padTop, p.padTop, p.dilationH);
       const opts = { kernelSize: [p.R, p.S] as [number, number], stride: [p.strideH, p.strideW] as [number, number],
                      padding: [p.padTop, p.padLeft] as [number, number], ceilMode: p.P > floorP };
       const x = t(o['I']!, [p.N, p.C, p.H, p.W]);
