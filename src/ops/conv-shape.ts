@@ -91,6 +91,15 @@ export function outputSize(size: number, kernel: number, stride = 1, padBefore =
 }
 
 /**
+ * Total padding along one axis that makes the output ceil(size/stride) long ("same" padding;
+ * TensorFlow's and ONNX's rule, PyTorch's at stride 1): max((P-1)*U + d*(k-1) + 1 - size, 0).
+ * @example samePadTotal(7, 3, 2)  // 2 (P = 4)
+ */
+export function samePadTotal(size: number, kernel: number, stride = 1, dilation = 1): number {
+  return Math.max((Math.ceil(size / stride) - 1) * stride + dilation * (kernel - 1) + 1 - size, 0);
+}
+
+/**
  * Resolve convolution padding to the four sides.
  * - a number pads all sides; [ph, pw] pads ph top and bottom, pw left and right;
  * - 'valid' is no padding;
@@ -103,9 +112,7 @@ export function resolvePadding(padding: Padding | undefined, H: number, W: numbe
                                where: string): { padTop: number; padBottom: number; padLeft: number; padRight: number } {
   if (padding === 'valid') return { padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };
   if (padding === 'same') {
-    const total = (size: number, k: number, u: number, d: number): number =>
-      Math.max((Math.ceil(size / u) - 1) * u + d * (k - 1) + 1 - size, 0);
-    const th = total(H, R, stride[0], dilation[0]), tw = total(W, S, stride[1], dilation[1]);
+    const th = samePadTotal(H, R, stride[0], dilation[0]), tw = samePadTotal(W, S, stride[1], dilation[1]);
     const top = Math.floor(th / 2), left = Math.floor(tw / 2);
     return { padTop: top, padBottom: th - top, padLeft: left, padRight: tw - left };
   }

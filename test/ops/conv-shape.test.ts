@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  adaptiveBins, adaptivePoolShape, conv2dParams, convShape, convTransposeShape, linearShape, outputSize, poolShape, resolvePadding,
+  adaptiveBins, adaptivePoolShape, samePadTotal, conv2dParams, convShape, convTransposeShape, linearShape, outputSize, poolShape, resolvePadding,
 } from '../../src/ops/conv-shape.js';
 import { convTransposeOutputSize } from '../../src/einsum/layers.js';
 import { assertThrowsWith } from '../helpers.js';
@@ -62,6 +62,11 @@ test('transposed and adaptive descriptors', () => {
   assert.deepEqual(adaptiveBins(7, 3), [[0, 3], [2, 5], [4, 7]]);
   assert.deepEqual(adaptiveBins(9, 4), [[0, 3], [2, 5], [4, 7], [6, 9]]);
   assert.deepEqual(adaptiveBins(6, 3), [[0, 2], [2, 4], [4, 6]]);
+  // 'same': ceil(7/2) = 4 outputs of a 3-wide window need 2 pad; dilation 2 widens it to 5.
+  assert.equal(samePadTotal(7, 3, 2), 2);
+  assert.equal(samePadTotal(8, 3, 2), 1);
+  assert.equal(samePadTotal(8, 3, 1, 2), 4);
+  assert.equal(samePadTotal(5, 1, 3), 0);
 });
 
 test('outputSize: the floor rule, ceil mode, and an empty output as 0', () => {

@@ -4,6 +4,7 @@
  * x2_end]) and auto_pad (NOTSET, SAME_UPPER, SAME_LOWER, VALID), for 2-D windows.
  */
 import { OnnxError } from '../errors.js';
+import { samePadTotal } from '../../../ops/conv-shape.js';
 import type { OnnxNode } from './types.js';
 
 export interface Window {
@@ -56,10 +57,8 @@ export function readWindow(node: OnnxNode): Window {
 export function resolvePads(w: Window, kernel: [number, number], H: number, W: number): [number, number, number, number] {
   if (w.autoPad === 'NOTSET') return w.pads;
   if (w.autoPad === 'VALID') return [0, 0, 0, 0];
-  const total = (size: number, k: number, s: number, d: number): number =>
-    Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
-  const th = total(H, kernel[0], w.strides[0], w.dilations[0]);
-  const tw = total(W, kernel[1], w.strides[1], w.dilations[1]);
+  const th = samePadTotal(H, kernel[0], w.strides[0], w.dilations[0]);
+  const tw = samePadTotal(W, kernel[1], w.strides[1], w.dilations[1]);
   const small = [Math.floor(th / 2), Math.floor(tw / 2)];
   const big = [th - small[0]!, tw - small[1]!];
   return w.autoPad === 'SAME_UPPER'
