@@ -5,6 +5,7 @@
  */
 import { OnnxError } from '../errors.js';
 import { samePadTotal } from '../../../ops/conv-shape.js';
+import { convOutputSize, convTransposeOutputSize } from '../../../einsum/layers.js';
 import type { OnnxNode } from './types.js';
 
 export interface Window {
@@ -84,10 +85,10 @@ export function symmetric(p: readonly [number, number, number, number]): [number
  * refuse, before anything is allocated, a node whose attributes would make a huge tensor.
  */
 export function windowExtent(size: number, kernel: number, stride: number, dilation: number, padTotal: number): number {
-  return Math.max(0, Math.floor((size + padTotal - ((kernel - 1) * dilation + 1)) / stride) + 2);
+  return Math.max(0, convOutputSize(size, kernel, stride, padTotal, 0, dilation) + 1);
 }
 
 /** Extent of a transposed convolution's full output along one axis. */
 export function transposedExtent(size: number, kernel: number, stride: number, dilation: number, outputPadding: number): number {
-  return Math.max(0, (size - 1) * stride + (kernel - 1) * dilation + 1 + outputPadding);
+  return Math.max(0, convTransposeOutputSize(size, kernel, stride, 0, 0, outputPadding, dilation));
 }
