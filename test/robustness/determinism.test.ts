@@ -10,7 +10,7 @@ import { fit } from '../../src/train/fit.js';
 import { makeLoaders, makeModel, makeOptimizer, makeScheduler, selectBackend, type TrainSettings } from '../../src/train/setup.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { getThreads } from '../../src/backends/wasm/index.js';
+import { runtime, waitForThreads } from '../../src/backends/wasm/runtime.js';
 
 const SETTINGS: TrainSettings = {
   model: { name: 'fashion-cnn', activation: 'relu', batchNorm: true }, dataset: 'fashion-mnist', dataDir: 'data/fashion-mnist-sample',
@@ -20,13 +20,17 @@ const SETTINGS: TrainSettings = {
 /** Train 3 steps on `backend` with `threads` and return the state dict. */
 async function train(backend: 'reference' | 'wasm', threads: number): Promise<Record<string, Tensor>> {
   await selectBackend(backend, threads);
-  if (backend === 'wasm') assert.equal(getThreads(), threads);
+  // Workers otherwise join in the background once ready; wait, so every kernel big enough to
+  // split really runs on `threads` threads from the first step.
+  if (backend === 'wasm') assert.equal(waitForThreads(30_000), threads - 1, 'worker threads running');
+  const parts = backend === 'wasm' ? runtime().pool.workerParts : 0;
   manualSeed(SETTINGS.seed);
   const loaders = makeLoaders(SETTINGS);
   const model = makeModel(SETTINGS);
   const optimizer = makeOptimizer(SETTINGS, model);
   const scheduler = makeScheduler(SETTINGS, optimizer, loaders.train.length);
   fit(model, { train: loaders.train }, { epochs: 1, optimizer, scheduler, maxSteps: 3 });
+  if (backend === 'wasm' && threads > 1) assert.ok(runtime().pool.workerParts > parts, 'the worker threads took no part in training');
   return model.stateDict();
 }
 
