@@ -35,5 +35,7 @@ try {
   console.log(`${landed.length} kills survived in ${r.seconds.toFixed(0)} s; final step ${r.final.step}; weights ${differ.length ? `DIFFER in ${differ.join(', ')}` : 'bitwise identical to the uninterrupted run'}`);
   process.exitCode = differ.length || r.final.step !== want.step ? 1 : 0;
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  // Keep the runs of a failure for inspection (checkpoints, metrics of both runs).
+  if (process.exitCode) console.log(`kept ${dir} for inspection`);
+  else rmSync(dir, { recursive: true, force: true });
 }
