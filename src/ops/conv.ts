@@ -16,7 +16,7 @@ import { conv2dEinsum, convTranspose2dEinsum } from '../einsum/layers.js';
 import { einsumOp } from './einsum-op.js';
 import { add } from './elementwise.js';
 import { reshape } from './shape-ops.js';
-import { checkTensor } from './util.js';
+import { checkBias, checkTensor } from './util.js';
 import {
   conv2dParams, convShape, convTranspose2dParams, convTransposeShape,
   type Conv2dShapeOptions, type ConvTranspose2dShapeOptions,
@@ -24,15 +24,6 @@ import {
 
 export type Conv2dOptions = Conv2dShapeOptions;
 export type ConvTranspose2dOptions = ConvTranspose2dShapeOptions;
-
-function checkBias(b: Tensor | null | undefined, M: number, where: string): Tensor | undefined {
-  if (b === undefined || b === null) return undefined;
-  checkTensor(b, where, 'bias');
-  if (b.ndim !== 1 || b.shape[0] !== M) {
-    throw new Error(`${where}: bias must have shape [${M}] (one per output channel), got ${formatShape(b.shape)}`);
-  }
-  return b;
-}
 
 /** Accept an unbatched [C,H,W] input as PyTorch does: run it as a batch of one. */
 function batched(x: Tensor, where: string): { x4: Tensor; unbatched: boolean } {
@@ -56,7 +47,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
   const { x4, unbatched } = batched(x, 'conv2d');
   checkTensor(w, 'conv2d', 'weight');
   const s = convShape(x4.shape, w.shape, options ?? {}, 'conv2d');
-  const bias = checkBias(b, s.M, 'conv2d');
+  const bias = checkBias(b, s.M, 'conv2d', 'output channel');
   const e = conv2dEinsum(conv2dParams(s), bias !== undefined);
   const inputs: Record<string, Tensor> = bias ? { I: x4, F: w, B: bias } : { I: x4, F: w };
   const y = einsumOp(e, inputs, 'conv2d', [s.N, s.M, s.P, s.Q]);
@@ -76,7 +67,7 @@ export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, options
   const { x4, unbatched } = batched(x, 'convTranspose2d');
   checkTensor(w, 'convTranspose2d', 'weight');
   const s = convTransposeShape(x4.shape, w.shape, options ?? {}, 'convTranspose2d');
-  const bias = checkBias(b, s.M, 'convTranspose2d');
+  const bias = checkBias(b, s.M, 'convTranspose2d', 'output channel');
   const e = convTranspose2dEinsum(convTranspose2dParams(s), false);
   let y = einsumOp(e, { I: x4, F: w }, 'convTranspose2d', [s.N, s.M, s.P, s.Q]);
   // The bias is added as a broadcast term rather than inside the scatter einsum: output

@@ -7,10 +7,9 @@
  * layer whose filter covers the whole input (R = H, S = W, P = Q = 1); see linearShape.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { formatShape } from '../tensor/shape.js';
 import { linearEinsum } from '../einsum/layers.js';
 import { einsumOp } from './einsum-op.js';
-import { checkTensor } from './util.js';
+import { checkBias, checkTensor } from './util.js';
 import { linearShape } from './conv-shape.js';
 
 /**
@@ -21,15 +20,9 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   checkTensor(x, 'linear', 'input');
   checkTensor(w, 'linear', 'weight');
   const s = linearShape(x.shape, w.shape, 'linear');
-  const hasBias = b !== undefined && b !== null;
-  if (hasBias) {
-    checkTensor(b, 'linear', 'bias');
-    if (b.ndim !== 1 || b.shape[0] !== s.M) {
-      throw new Error(`linear: bias must have shape [${s.M}] (one per output feature), got ${formatShape(b.shape)}`);
-    }
-  }
-  const e = linearEinsum({ N: s.N, C: s.C, M: s.M }, hasBias);
+  const bias = checkBias(b, s.M, 'linear', 'output feature');
+  const e = linearEinsum({ N: s.N, C: s.C, M: s.M }, bias !== undefined);
   // einsumOp works on the flat buffers, so x keeps its own shape (and its gradient too).
-  const inputs: Record<string, Tensor> = hasBias ? { I: x, F: w, B: b } : { I: x, F: w };
+  const inputs: Record<string, Tensor> = bias ? { I: x, F: w, B: bias } : { I: x, F: w };
   return einsumOp(e, inputs, 'linear', [...x.shape.slice(0, -1), s.M]);
 }

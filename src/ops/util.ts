@@ -25,6 +25,19 @@ export function checkPositiveInt(where: string, name: string, v: unknown): numbe
   return v;
 }
 
+/**
+ * Check an optional bias is a [M] tensor; returns it, or undefined when absent (null/undefined).
+ * @example checkBias(zeros([16]), 16, 'conv2d', 'output channel')
+ */
+export function checkBias(b: Tensor | null | undefined, M: number, where: string, per: string): Tensor | undefined {
+  if (b === undefined || b === null) return undefined;
+  checkTensor(b, where, 'bias');
+  if (b.ndim !== 1 || b.shape[0] !== M) {
+    throw new Error(`${where}: bias must have shape [${M}] (one per ${per}), got ${formatShape(b.shape)}`);
+  }
+  return b;
+}
+
 /** A short description of any argument, for "got ..." in error messages. @example describe([1, 2])  // 'array [1,2]' */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
