@@ -231,7 +231,8 @@ export function flatten(startDim = 1): FlattenArch {
 
 /** @example dropout(0.5) */
 export function dropout(p = 0.5): DropoutArch {
-  if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
+  // The same range as F.dropout and nn.Dropout (PyTorch allows p = 1: everything dropped).
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout: p must be a probability in [0, 1], got ${String(p)}`);
   return { op: 'dropout', p };
 }
 

@@ -12,6 +12,8 @@ import { describeModule } from '../../src/analysis/describe-module.js';
 import { summary } from '../../src/analysis/summary.js';
 import { getBackend, manualSeed, noGrad, randn } from '../../src/index.js';
 import { assertThrowsWith } from '../helpers.js';
+import { conv, dropout, seq } from '../../src/models/arch.js';
+import { buildModel } from '../../src/models/build.js';
 
 const reduced: Record<string, number[]> = getBackend().name === 'reference'
   ? { vgg16: [3, 32, 32], alexnet: [3, 67, 67], googlenet: [3, 64, 64], resnet50: [3, 64, 64], mobilenet: [3, 64, 64] }
@@ -50,4 +52,13 @@ test('zoo errors name the model and what was wrong', () => {
   assertThrowsWith(() => zoo.create('lenet5', { inputShape: [1, 8, 8] }), 'lenet5');
   assert.ok(zoo.list().includes('fashion-cnn') && zoo.list().includes('autoencoder'));
   for (const n of zoo.list()) assert.ok(zoo.entry(n).source.length > 10, `${n} cites its source`);
+});
+
+test('architecture builders accept and refuse what the nn layers do', () => {
+  // p = 1 is a valid dropout in PyTorch, F.dropout and nn.Dropout; the arch builder refused it.
+  const net = buildModel(seq(dropout(1)));
+  assert.equal(describeModule(net).op, 'sequential');
+  assertThrowsWith(() => dropout(1.5), 'dropout: p must be a probability in [0, 1], got 1.5');
+  assertThrowsWith(() => conv(3, 8, 3, { groups: 2 }), 'conv: inChannels 3 is not divisible by groups 2');
+  assertThrowsWith(() => conv(4, 8, [3, 3, 3] as never), 'conv: kernelSize must be an integer >= 1 or a pair [h, w] of them');
 });
