@@ -80,6 +80,7 @@ export async function killAndResume(trainArgs: string[], out: string, o: { kills
     }
     const strayTemps = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.tmp') && statSync(join(out, f)).isFile()).length : 0;
     kills.push({ atStep: target, delayMs, killed: true, step, strayTemps });
+    if (step !== null && step >= o.totalSteps) break;   // killed after its final checkpoint: nothing left to interrupt
   }
   const state = existsSync(ckpt) ? (loadCheckpoint(ckpt) as TrainState) : null;
   let finalRun: CliResult = { code: 0, signal: null, stdout: '', stderr: '' };
