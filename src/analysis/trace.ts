@@ -178,7 +178,7 @@ export class Tracer {
     const out = [N, M, P, Q];
     const row = blankRow(name, 'CONV', 'conv2d', input, out);
     Object.assign(row, { R, S, M, U: u, stride: [u, v], padding: [ph, pw], dilation: [dh, dw], groups: a.groups, einsum });
-    row.weights = M * (C / a.groups) * R * S;
+    row.weights = s.weights;
     row.biases = a.bias ? M : 0;
     row.macs = countEinsum(einsum).macs;
     const field = window(input.field, [dh * (R - 1) + 1, dw * (S - 1) + 1], [u, v]);
@@ -200,7 +200,7 @@ export class Tracer {
     const out = [N, M, P, Q];
     const row = blankRow(name, 'CONV', 'convTranspose2d', input, out);
     Object.assign(row, { R, S, M, U: u, stride: [u, v], padding: [ph, pw], dilation: [dh, dw], groups: a.groups, einsum });
-    row.weights = C * (M / a.groups) * R * S;
+    row.weights = s.weights;
     row.biases = a.bias ? M : 0;
     row.macs = countEinsum(einsum).macs;
     // An output pixel gathers ceil(k/U) input pixels per axis; the grid gets U times finer.

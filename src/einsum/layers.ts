@@ -16,6 +16,14 @@ function checkInts(fn: string, values: Record<string, number>, min: number): voi
   }
 }
 
+/** Sizes are integers >= 0; strides, dilations and groups >= 1; paddings >= 0. */
+function checkConvParams(fn: string, p: Conv2dParams): void {
+  const { N, C, H, W, M, R, S, P, Q } = p;
+  checkInts(fn, { N, C, H, W, M, R, S, P, Q }, 0);
+  checkInts(fn, { strideH: p.strideH, strideW: p.strideW, dilationH: p.dilationH, dilationW: p.dilationW, groups: p.groups }, 1);
+  checkInts(fn, { padTop: p.padTop, padLeft: p.padLeft }, 0);
+}
+
 /**
  * Output size of a convolution or pooling window along one axis (PyTorch's rule):
  * floor((size + padBefore + padAfter - dilation*(kernel-1) - 1) / stride) + 1.
@@ -49,9 +57,7 @@ export function convTransposeOutputSize(size: number, kernel: number, stride = 1
  */
 export function conv2dEinsum(p: Conv2dParams, bias = false): BoundEinsum {
   const { N, C, H, W, M, R, S, P, Q, groups: G } = p;
-  checkInts('conv2dEinsum', { N, C, H, W, M, R, S, P, Q }, 0);
-  checkInts('conv2dEinsum', { strideH: p.strideH, strideW: p.strideW, dilationH: p.dilationH, dilationW: p.dilationW, groups: G }, 1);
-  checkInts('conv2dEinsum', { padTop: p.padTop, padLeft: p.padLeft }, 0);
+  checkConvParams('conv2dEinsum', p);
   if (C % G !== 0 || M % G !== 0) {
     throw new Error(`conv2dEinsum: groups must divide C and M, got groups=${G}, C=${C}, M=${M}`);
   }
@@ -78,9 +84,7 @@ export function conv2dEinsum(p: Conv2dParams, bias = false): BoundEinsum {
  */
 export function convTranspose2dEinsum(p: ConvTranspose2dParams, bias = false): BoundEinsum {
   const { N, C, H, W, M, R, S, P, Q, groups: G } = p;
-  checkInts('convTranspose2dEinsum', { N, C, H, W, M, R, S, P, Q }, 0);
-  checkInts('convTranspose2dEinsum', { strideH: p.strideH, strideW: p.strideW, dilationH: p.dilationH, dilationW: p.dilationW, groups: G }, 1);
-  checkInts('convTranspose2dEinsum', { padTop: p.padTop, padLeft: p.padLeft }, 0);
+  checkConvParams('convTranspose2dEinsum', p);
   if (C % G !== 0 || M % G !== 0) {
     throw new Error(`convTranspose2dEinsum: groups must divide C (input channels) and M (output channels), got groups=${G}, C=${C}, M=${M}`);
   }
