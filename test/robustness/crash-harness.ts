@@ -12,6 +12,12 @@ import { loadCheckpoint } from '../../src/io/checkpoint.js';
 import type { TrainState } from '../../src/train/fit.js';
 import { Generator } from '../../src/tensor/random.js';
 
+/**
+ * bin/dnnkit.js re-executes itself once (malloc tuning); SIGKILL of that wrapper would leave
+ * the training process running a moment longer. The kills must hit the process that trains.
+ */
+const NO_WRAPPER = { DNNKIT_NO_REEXEC: '1' };
+
 export interface KillRecord {
   /** The progress line (global step) after which the kill was armed, and the extra delay. */
   atStep: number;
@@ -48,7 +54,7 @@ export async function killAndResume(trainArgs: string[], out: string, o: { kills
     const span = Math.max(1, Math.min(o.totalSteps - from - 1, Math.round(2 * (o.totalSteps - from - 1) / (o.kills - kills.length))));
     const target = from + 1 + Math.floor(g.uniform() * span);
     const delayMs = Math.floor(g.uniform() * o.maxDelayMs);
-    const { child, done } = startCli(args);
+    const { child, done } = startCli(args, NO_WRAPPER);
     let killed = false, armed = false, text = '';
     child.stdout!.on('data', (d: Buffer) => {
       if (armed) return;
@@ -111,7 +117,7 @@ export function differingWeights(a: TrainState['model'], b: TrainState['model'])
 
 /** Run to completion, timing the training part (from the `output:` line to the exit). */
 export async function timedRun(args: string[]): Promise<{ result: CliResult; trainMs: number }> {
-  const { child, done } = startCli(args);
+  const { child, done } = startCli(args, NO_WRAPPER);
   let started = 0, text = '';
   child.stdout!.on('data', (d: Buffer) => {
     if (started) return;
