@@ -6,6 +6,8 @@
  * so memory must stay flat: the verdict compares the last sample with the first sample after
  * warm-up.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fit } from '../../src/train/fit.js';
 import { makeLoaders, makeModel, makeOptimizer, selectBackend, type TrainSettings } from '../../src/train/setup.js';
 import { manualSeed } from '../../src/tensor/random.js';
@@ -30,7 +32,7 @@ export interface SoakOptions {
 export interface SoakResult {
   backend: string;
   samples: MemorySample[];
-  /** Per phase: RSS at the first sample after warm-up, at the end, and the growth in percent. */
+  /** Per phase: median RSS of the first and last thirds after warm-up, the peak, and the growth in percent. */
   verdict: Record<'train' | 'infer', { afterWarmupMB: number; lastMB: number; peakMB: number; growthPercent: number }>;
 }
 
@@ -41,7 +43,11 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   const wasm = backend === 'wasm' ? await import('../../src/backends/wasm/index.js') : null;
   const t0 = performance.now();
   const samples: MemorySample[] = [];
+  const collect = fullGc();
   const sample = (phase: MemorySample['phase'], step: number): void => {
+    // A full collection first: RSS then measures what is alive, not garbage the GC has not
+    // reached yet — which otherwise swings a short run by more than the 10% a leak must exceed.
+    collect();
     const m = process.memoryUsage();
     const s: MemorySample = { phase, step, seconds: (performance.now() - t0) / 1000, rssMB: m.rss / MB, heapMB: m.heapUsed / MB, arrayBuffersMB: m.arrayBuffers / MB, wasmMB: wasm ? wasm.wasmMemoryBytes() / MB : 0 };
     samples.push(s);
@@ -75,11 +81,26 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   const verdict = {} as SoakResult['verdict'];
   for (const phase of ['train', 'infer'] as const) {
     const ps = samples.filter((s) => s.phase === phase);
-    const after = ps.find((s) => s.step >= o.warmup) ?? ps[0]!;
-    const last = ps.at(-1)!;
-    verdict[phase] = { afterWarmupMB: after.rssMB, lastMB: last.rssMB, peakMB: Math.max(...ps.map((s) => s.rssMB)), growthPercent: 100 * (last.rssMB - after.rssMB) / after.rssMB };
+    // A leak is a trend: compare the median of the first and of the last third of the
+    // post-warm-up samples, so one sample caught before the allocator returned pages does not decide.
+    const steady = ps.filter((s) => s.step >= o.warmup);
+    const third = Math.max(1, Math.floor(steady.length / 3));
+    const early = median(steady.slice(0, third).map((s) => s.rssMB));
+    const late = median(steady.slice(-third).map((s) => s.rssMB));
+    verdict[phase] = { afterWarmupMB: early, lastMB: late, peakMB: Math.max(...ps.map((s) => s.rssMB)), growthPercent: 100 * (late - early) / early };
   }
   return { backend, samples, verdict };
+}
+
+function median(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+
+/** A function that runs a full garbage collection (V8's gc, exposed at run time). */
+function fullGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 /** The samples as CSV. */
