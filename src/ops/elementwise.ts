@@ -7,7 +7,7 @@ import { broadcastShapes } from '../tensor/shape.js';
 import { recordOp } from '../autograd/graph.js';
 import { getBackend } from '../backends/registry.js';
 import type { BinaryOp, UnaryOp } from '../backends/backend.js';
-import { asTensor, checkTensor, sumToShape } from './util.js';
+import { asTensor, checkTensor, expandTo, sumToShape } from './util.js';
 
 function binaryForward(op: BinaryOp, a: Tensor, b: Tensor, where: string): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, where);
@@ -85,8 +85,8 @@ function extremum(op: 'maximum' | 'minimum', a: Tensor | number, b: Tensor | num
   const out = binaryForward(op, A, B, op);
   return recordOp(out, op, [A, B], (g) => {
     const shape = g.shape;
-    const ea = raw('add', A, new Tensor(new Float32Array(g.size), shape)).data;
-    const eb = raw('add', B, new Tensor(new Float32Array(g.size), shape)).data;
+    const ea = expandTo(A, shape).data;
+    const eb = expandTo(B, shape).data;
     const ga = new Float32Array(g.size), gb = new Float32Array(g.size);
     for (let i = 0; i < g.size; i++) {
       const x = ea[i]!, y = eb[i]!, gi = g.data[i]!;
