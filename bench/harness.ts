@@ -4,6 +4,7 @@
  * training step. Each cell is checked against dnnkit's result before it is timed, so a fast
  * wrong answer cannot win.
  */
+import { hasMallocTuning } from '../src/cli/malloc-tuning.js';
 import os from 'node:os';
 import type { LayerCase } from './cases.js';
 import { LAYER_CASES, TINY_CASE, convParams, effectiveBatch, macsOf } from './cases.js';
@@ -57,7 +58,7 @@ export interface TrainResult {
 export interface BenchReport {
   date: string;
   quick: boolean;
-  machine: { cpus: number; model: string; node: string; loadStart: number[]; loadEnd: number[] };
+  machine: { cpus: number; model: string; node: string; loadStart: number[]; loadEnd: number[]; /** glibc thresholds of src/cli/malloc-tuning.ts set */ mallocTuned?: boolean };
   peers: Array<{ id: string; label: string; available: boolean; reason?: string }>;
   layers: LayerRow[];
   training: { model: 'lenet5'; batch: number; results: TrainResult[] } | null;
@@ -144,7 +145,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   const report: BenchReport = {
     date: new Date().toISOString(), quick,
-    machine: { cpus: os.cpus().length, model: cpuModel(), node: process.version, loadStart: os.loadavg(), loadEnd: [] },
+    machine: { cpus: os.cpus().length, model: cpuModel(), node: process.version, loadStart: os.loadavg(), loadEnd: [], mallocTuned: hasMallocTuning() },
     peers: [], layers: [], training: null, durationSec: 0,
   };
   const peers: Peer[] = [];

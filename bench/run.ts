@@ -8,7 +8,9 @@
  *   npm run bench -- --json out.json --markdown out.md --no-backward --no-train
  */
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { MALLOC_TUNING, hasMallocTuning, wantsMallocTuning } from '../src/cli/malloc-tuning.js';
 import { Command } from 'commander';
 import { ALL_PEER_IDS, runBench } from './harness.js';
 import { formatReport } from './table.js';
@@ -28,6 +30,13 @@ const program = new Command('bench')
 
 async function main(): Promise<void> {
   program.parse();
+  if (wantsMallocTuning()) {
+    // Run the way the dnnkit command runs (src/cli/malloc-tuning.ts): every peer in this
+    // process gets the same allocator, so the ratios stay fair.
+    const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...MALLOC_TUNING } });
+    process.exit(child.status ?? 1);
+  }
+  if (!hasMallocTuning()) process.stderr.write('bench: running without the malloc tuning of src/cli/malloc-tuning.ts (fresh arrays page-fault in; memory-bound cells are slower)\n');
   const o = program.opts<{ quick?: boolean; only?: string[]; peers?: string[]; backward: boolean; train: boolean; json: string; markdown?: string; verbose?: boolean }>();
   const report = await runBench({
     quick: o.quick ?? false, cases: o.only, peers: o.peers, backward: o.backward, train: o.train,

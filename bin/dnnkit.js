@@ -1,20 +1,17 @@
 #!/usr/bin/env node
 // The dnnkit command: runs the compiled CLI (npm install builds it via the prepare script).
 import { spawn } from 'node:child_process';
+import { MALLOC_TUNING, wantsMallocTuning } from '../dist/src/cli/malloc-tuning.js';
 
-// Why a re-exec: every op result is a fresh Float32Array, and glibc hands large blocks back to
-// the kernel on free (mmap/trim), so each new multi-megabyte activation page-faults its memory
-// in again: ~30 ms CPU for a 6 MB array vs ~2 ms when the heap keeps it. glibc only reads its
-// tuning from the environment at start-up, so on Linux the command restarts itself once with
-// the thresholds raised (a training step of the default CNN: ~148 -> ~120 ms CPU,
-// `node --import tsx bench/train-step.ts`). DNNKIT_NO_REEXEC=1 or a user's own MALLOC_*
-// settings skip this. stdio is inherited and the exit code or signal passed back unchanged.
+// Why a re-exec: see src/cli/malloc-tuning.ts (fresh result arrays page-faulting in; a training
+// step of the default CNN: ~148 -> ~120 ms CPU, `node --import tsx bench/train-step.ts`).
+// DNNKIT_NO_REEXEC=1 or a user's own MALLOC_* settings skip this. stdio is inherited and the
+// exit code or signal passed back unchanged.
 const env = process.env;
-if (process.platform === 'linux' && !env.DNNKIT_NO_REEXEC && env.MALLOC_MMAP_THRESHOLD_ === undefined
-    && env.MALLOC_TRIM_THRESHOLD_ === undefined) {
+if (wantsMallocTuning(env)) {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...env, MALLOC_MMAP_THRESHOLD_: '1000000000', MALLOC_TRIM_THRESHOLD_: '2000000000', DNNKIT_PARENT_PID: String(process.pid) },
+    env: { ...env, ...MALLOC_TUNING, DNNKIT_PARENT_PID: String(process.pid) },
   });
   // Ctrl-C, Ctrl-\ and a closed terminal signal the whole foreground process group, so the
   // child already has them; the wrapper just waits for it to finish. SIGTERM usually comes to
