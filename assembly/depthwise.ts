@@ -6,6 +6,7 @@
 
 import { ConvParams, paramsAt } from './params';
 import { madd } from './gemm';
+import { f32_dwconv3x3s1_wasmsimd, f32_dwconv3x3s2_wasmsimd, f32_dwconv3x3s1_filtergrad_wasmsimd } from './dwconv3x3';
 
 // @ts-ignore: decorator
 @inline
@@ -23,15 +24,31 @@ function padCols(cp: ConvParams): i32 {
 /**
  * buf[i + top][j + left] = src[i][j] (src is rows x cols) inside buf's Hp x (Wp - 8) extent,
  * 0 elsewhere; Wp is buf's row stride in floats, the last 8 of each row are vector slack.
+ * Only the border is zeroed and rows are copied with vector moves in line: per-row
+ * memory.copy calls cost about as much as the 3x3 kernel's own work on a 56-wide plane.
  */
 function padInto(src: usize, rows: i32, cols: i32, buf: usize, Hp: i32, Wp: i32, top: i32, left: i32): void {
-  memory.fill(buf, 0, <usize>(Hp * Wp) << 2);
   const r0 = max(0, -top), r1 = min(rows, Hp - top);
   const w0 = max(0, -left), w1 = min(cols, Wp - 8 - left);
-  if (w1 <= w0) return;
+  if (w1 <= w0 || r1 <= r0) {
+    memory.fill(buf, 0, <usize>(Hp * Wp) << 2);
+    return;
+  }
+  const rowBytes = <usize>Wp << 2;
+  memory.fill(buf, 0, <usize>(r0 + top) * rowBytes);
+  memory.fill(buf + <usize>(r1 + top) * rowBytes, 0, <usize>(Hp - r1 - top) * rowBytes);
+  const c0 = w0 + left, c1 = w1 + left, n = w1 - w0;
+  const zero = f32x4.splat(0);
   for (let i = r0; i < r1; i++) {
-    memory.copy(buf + (<usize>((i + top) * Wp + w0 + left) << 2),
-      src + (<usize>(i * cols + w0) << 2), <usize>(w1 - w0) << 2);
+    const d = buf + <usize>(i + top) * rowBytes;
+    for (let j = 0; j < c0; j++) store<f32>(d + (<usize>j << 2), 0);
+    const s = src + (<usize>(i * cols + w0) << 2), dc = d + (<usize>c0 << 2);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) v128.store(dc + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
+    for (; j < n; j++) store<f32>(dc + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+    let z = c1;
+    for (; z + 4 <= Wp; z += 4) v128.store(d + (<usize>z << 2), zero);
+    for (; z < Wp; z++) store<f32>(d + (<usize>z << 2), 0);
   }
 }
 
@@ -142,12 +159,18 @@ export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: 
   const Wp = padCols(cp), RS = R * S;
   const HW = <usize>(cp.H * cp.W), PQ = <usize>(P * Q);
   const buf = (scratch + 15) & ~<usize>15;
+  // The micro-kernels of dwconv3x3.ts: 1 = stride 1, 2 = stride 2 (3x3, dilation 1).
+  const dense3x3 = R == 3 && S == 3 && cp.DH == 1 && cp.DW == 1;
+  const fast = !dense3x3 ? 0 : U == 1 && V == 1 ? 1 : U == 2 && V == 2 ? 2 : 0;
   for (let t = t0; t < t1; t++) {
     const n = t / C, c = t - n * C;
     padPlane(cp, x + (<usize>t * HW << 2), buf);
     for (let k = 0; k < Mg; k++) {
       const m = c * Mg + k;
       const b: f32 = bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
+      const ym = y + ((<usize>n * cp.M + <usize>m) * PQ << 2), wm = w + (<usize>(m * RS) << 2);
+      if (fast == 1) { f32_dwconv3x3s1_wasmsimd(buf, Wp, wm, false, ym, P, Q, b); continue; }
+      if (fast == 2) { f32_dwconv3x3s2_wasmsimd(buf, Wp, wm, ym, P, Q, b); continue; }
       dwPlane(buf, Wp, w + (<usize>(m * RS) << 2), false, y + ((<usize>n * cp.M + <usize>m) * PQ << 2),
         P, Q, R, S, U, V, cp.DH, cp.DW, b, false);
     }
@@ -175,6 +198,10 @@ export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usiz
       for (let k = 0; k < Mg; k++) {
         const m = c * Mg + k;
         padInto(dy + ((<usize>n * cp.M + <usize>m) * PQ << 2), P, Q, buf, Hb, Wb, T, L);
+        if (k == 0 && R == 3 && S == 3 && cp.DH == 1 && cp.DW == 1) {
+          f32_dwconv3x3s1_wasmsimd(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2), H, W, 0);
+          continue;
+        }
         dwPlane(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2),
           H, W, R, S, 1, 1, cp.DH, cp.DW, 0, k > 0);
       }
@@ -295,6 +322,10 @@ export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usi
         const m = c * Mg + k;
         const g = dy + ((<usize>n * cp.M + <usize>m) * PQ << 2);
         const wm = dw + (<usize>(m * RS) << 2);
+        if (R == 3 && S == 3 && U == 1 && V == 1 && cp.DH == 1 && cp.DW == 1) {
+          f32_dwconv3x3s1_filtergrad_wasmsimd(buf, Wp, g, P, Q, wm);
+          continue;
+        }
         if (R == 3 && S == 3 && V == 1) {
           dwFilterGrad3x3(buf, Wp, g, P, Q, U, cp.DH, cp.DW, wm);
           continue;

@@ -1,0 +1,197 @@
+// 3x3 depthwise micro-kernels (dilation 1) over one zero-padded plane: the XNNPACK-shaped hot
+// loops behind depthwise.ts. The plane is padded by the caller (padded row stride Wp floats,
+// at least 8 floats of slack past the window's reach), so the loops have no bounds checks and
+// no branches; all tap offsets are load immediates (no address arithmetic per tap). Outputs
+// are vectorised along the row, 4 per f32x4, with the nine taps as broadcasts of the filter.
+// A row's last 1-3 outputs are computed as a whole vector (reading slack) and stored lane by
+// lane, so nothing outside the output row is written.
+
+import { madd } from './gemm';
+
+/** Store the first n (0..3) lanes of v at p. */
+// @ts-ignore: decorator
+@inline
+function storeLanes(p: usize, v: v128, n: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/** The splat of tap i of a 3x3 filter at k, or of tap 8 - i (the rotated filter) when flip. */
+// @ts-ignore: decorator
+@inline
+function tap(k: usize, i: i32, flip: bool): v128 {
+  return v128.load32_splat(k + (<usize>(flip ? 8 - i : i) << 2));
+}
+
+/**
+ * Stride 1: out[p][q] = b + sum_{r,s} k[r][s] * buf[p + r][q + s] for a P x Q output (row
+ * stride Q), k rotated by 180 degrees when `flip` (the data gradient as a correlation).
+ * Two output rows per pass share their two middle input rows: 12 loads for 18 multiply-adds.
+ */
+export function f32_dwconv3x3s1_wasmsimd(buf: usize, Wp: i32, k: usize, flip: bool, out: usize, P: i32, Q: i32, b: f32): void {
+  const w0 = tap(k, 0, flip), w1 = tap(k, 1, flip), w2 = tap(k, 2, flip);
+  const w3 = tap(k, 3, flip), w4 = tap(k, 4, flip), w5 = tap(k, 5, flip);
+  const w6 = tap(k, 6, flip), w7 = tap(k, 7, flip), w8 = tap(k, 8, flip);
+  const bv = f32x4.splat(b);
+  const rs = <usize>Wp << 2, os = <usize>Q << 2;
+  const Q4 = Q & ~3, tail = Q - Q4;
+  let p = 0;
+  for (; p + 2 <= P; p += 2) {
+    let i0 = buf + <usize>p * rs, i1 = i0 + rs, i2 = i1 + rs, i3 = i2 + rs;
+    let o0 = out + <usize>p * os, o1 = o0 + os;
+    const end = o0 + (<usize>Q4 << 2);
+    while (o0 < end) {
+      let x0 = v128.load(i1), x1 = v128.load(i1, 4), x2 = v128.load(i1, 8);
+      let a0 = madd(w3, x0, bv), a1 = madd(w0, x0, bv);
+      a0 = madd(w4, x1, a0); a1 = madd(w1, x1, a1);
+      a0 = madd(w5, x2, a0); a1 = madd(w2, x2, a1);
+      x0 = v128.load(i2); x1 = v128.load(i2, 4); x2 = v128.load(i2, 8);
+      a0 = madd(w6, x0, a0); a1 = madd(w3, x0, a1);
+      a0 = madd(w7, x1, a0); a1 = madd(w4, x1, a1);
+      a0 = madd(w8, x2, a0); a1 = madd(w5, x2, a1);
+      x0 = v128.load(i0); x1 = v128.load(i0, 4); x2 = v128.load(i0, 8);
+      a0 = madd(w0, x0, a0); a0 = madd(w1, x1, a0); a0 = madd(w2, x2, a0);
+      x0 = v128.load(i3); x1 = v128.load(i3, 4); x2 = v128.load(i3, 8);
+      a1 = madd(w6, x0, a1); a1 = madd(w7, x1, a1); a1 = madd(w8, x2, a1);
+      v128.store(o0, a0);
+      v128.store(o1, a1);
+      i0 += 16; i1 += 16; i2 += 16; i3 += 16; o0 += 16; o1 += 16;
+    }
+    if (tail > 0) {
+      storeLanes(o0, row3(i0, w0, w1, w2, row3(i1, w3, w4, w5, row3(i2, w6, w7, w8, bv))), tail);
+      storeLanes(o1, row3(i1, w0, w1, w2, row3(i2, w3, w4, w5, row3(i3, w6, w7, w8, bv))), tail);
+    }
+  }
+  if (p < P) {
+    let i0 = buf + <usize>p * rs, i1 = i0 + rs, i2 = i1 + rs;
+    let o0 = out + <usize>p * os;
+    const end = o0 + (<usize>Q4 << 2);
+    while (o0 < end) {
+      v128.store(o0, row3(i0, w0, w1, w2, row3(i1, w3, w4, w5, row3(i2, w6, w7, w8, bv))));
+      i0 += 16; i1 += 16; i2 += 16; o0 += 16;
+    }
+    if (tail > 0) storeLanes(o0, row3(i0, w0, w1, w2, row3(i1, w3, w4, w5, row3(i2, w6, w7, w8, bv))), tail);
+  }
+}
+
+/** acc + ka * row[0..3] + kb * row[1..4] + kc * row[2..5]. */
+// @ts-ignore: decorator
+@inline
+function row3(row: usize, ka: v128, kb: v128, kc: v128, acc: v128): v128 {
+  return madd(kc, v128.load(row, 8), madd(kb, v128.load(row, 4), madd(ka, v128.load(row), acc)));
+}
+
+/**
+ * acc + ka * row[0,2,4,6] + kb * row[1,3,5,7] + kc * row[2,4,6,8]: the stride-2 taps of 4
+ * outputs, de-interleaved by shuffles (4 loads per row of taps instead of 12 scalar ones).
+ */
+// @ts-ignore: decorator
+@inline
+function row3s2(row: usize, ka: v128, kb: v128, kc: v128, acc: v128): v128 {
+  const a = v128.load(row), c = v128.load(row, 16);
+  const even = v128.shuffle<f32>(a, c, 0, 2, 4, 6), odd = v128.shuffle<f32>(a, c, 1, 3, 5, 7);
+  const next = v128.shuffle<f32>(v128.load(row, 8), v128.load(row, 24), 0, 2, 4, 6);
+  return madd(kc, next, madd(kb, odd, madd(ka, even, acc)));
+}
+
+/**
+ * Stride 2: out[p][q] = b + sum_{r,s} k[r][s] * buf[2p + r][2q + s] (P x Q output, row stride
+ * Q); reads up to 2Q + 8 floats of each padded row.
+ */
+export function f32_dwconv3x3s2_wasmsimd(buf: usize, Wp: i32, k: usize, out: usize, P: i32, Q: i32, b: f32): void {
+  const w0 = tap(k, 0, false), w1 = tap(k, 1, false), w2 = tap(k, 2, false);
+  const w3 = tap(k, 3, false), w4 = tap(k, 4, false), w5 = tap(k, 5, false);
+  const w6 = tap(k, 6, false), w7 = tap(k, 7, false), w8 = tap(k, 8, false);
+  const bv = f32x4.splat(b);
+  const rs = <usize>Wp << 2, os = <usize>Q << 2;
+  const Q4 = Q & ~3, tail = Q - Q4;
+  for (let p = 0; p < P; p++) {
+    let i0 = buf + (<usize>(2 * p) * rs), i1 = i0 + rs, i2 = i1 + rs;
+    let o0 = out + <usize>p * os;
+    const end = o0 + (<usize>Q4 << 2);
+    while (o0 < end) {
+      v128.store(o0, row3s2(i0, w0, w1, w2, row3s2(i1, w3, w4, w5, row3s2(i2, w6, w7, w8, bv))));
+      i0 += 32; i1 += 32; i2 += 32; o0 += 16;
+    }
+    if (tail > 0) storeLanes(o0, row3s2(i0, w0, w1, w2, row3s2(i1, w3, w4, w5, row3s2(i2, w6, w7, w8, bv))), tail);
+  }
+}
+
+/** Horizontal sum of a vector. */
+// @ts-ignore: decorator
+@inline
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/**
+ * Stride-1 filter gradient: dk[r][s] += sum_{p,q} g[p][q] * buf[p + r][q + s] (g is P x Q),
+ * one pass over g with nine vector accumulators; two rows of g per pass share the two middle
+ * rows of buf (14 loads for 18 multiply-adds). A row's last 1-3 columns are scalar (g has no
+ * slack to read past).
+ */
+export function f32_dwconv3x3s1_filtergrad_wasmsimd(buf: usize, Wp: i32, g: usize, P: i32, Q: i32, dk: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
+  let a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0);
+  const rs = <usize>Wp << 2, os = <usize>Q << 2;
+  const Q4 = Q & ~3;
+  let p = 0;
+  for (; p + 2 <= P; p += 2) {
+    let i0 = buf + <usize>p * rs, i1 = i0 + rs, i2 = i1 + rs, i3 = i2 + rs;
+    let g0 = g + <usize>p * os, g1 = g0 + os;
+    const end = g0 + (<usize>Q4 << 2);
+    while (g0 < end) {
+      const d0 = v128.load(g0), d1 = v128.load(g1);
+      let x0 = v128.load(i1), x1 = v128.load(i1, 4), x2 = v128.load(i1, 8);
+      a3 = madd(d0, x0, a3); a0 = madd(d1, x0, a0);
+      a4 = madd(d0, x1, a4); a1 = madd(d1, x1, a1);
+      a5 = madd(d0, x2, a5); a2 = madd(d1, x2, a2);
+      x0 = v128.load(i2); x1 = v128.load(i2, 4); x2 = v128.load(i2, 8);
+      a6 = madd(d0, x0, a6); a3 = madd(d1, x0, a3);
+      a7 = madd(d0, x1, a7); a4 = madd(d1, x1, a4);
+      a8 = madd(d0, x2, a8); a5 = madd(d1, x2, a5);
+      x0 = v128.load(i0); x1 = v128.load(i0, 4); x2 = v128.load(i0, 8);
+      a0 = madd(d0, x0, a0); a1 = madd(d0, x1, a1); a2 = madd(d0, x2, a2);
+      x0 = v128.load(i3); x1 = v128.load(i3, 4); x2 = v128.load(i3, 8);
+      a6 = madd(d1, x0, a6); a7 = madd(d1, x1, a7); a8 = madd(d1, x2, a8);
+      i0 += 16; i1 += 16; i2 += 16; i3 += 16; g0 += 16; g1 += 16;
+    }
+  }
+  if (p < P) {
+    let i0 = buf + <usize>p * rs, i1 = i0 + rs, i2 = i1 + rs;
+    let g0 = g + <usize>p * os;
+    const end = g0 + (<usize>Q4 << 2);
+    while (g0 < end) {
+      const d0 = v128.load(g0);
+      a0 = madd(d0, v128.load(i0), a0); a1 = madd(d0, v128.load(i0, 4), a1); a2 = madd(d0, v128.load(i0, 8), a2);
+      a3 = madd(d0, v128.load(i1), a3); a4 = madd(d0, v128.load(i1, 4), a4); a5 = madd(d0, v128.load(i1, 8), a5);
+      a6 = madd(d0, v128.load(i2), a6); a7 = madd(d0, v128.load(i2, 4), a7); a8 = madd(d0, v128.load(i2, 8), a8);
+      i0 += 16; i1 += 16; i2 += 16; g0 += 16;
+    }
+  }
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0, s8: f32 = 0;
+  if (Q4 < Q) {
+    for (let pp = 0; pp < P; pp++) {
+      const r0 = buf + <usize>pp * rs, r1 = r0 + rs, r2 = r1 + rs;
+      const grow = g + <usize>pp * os;
+      for (let q = Q4; q < Q; q++) {
+        const o = <usize>q << 2;
+        const d = load<f32>(grow + o);
+        s0 += d * load<f32>(r0 + o); s1 += d * load<f32>(r0 + o, 4); s2 += d * load<f32>(r0 + o, 8);
+        s3 += d * load<f32>(r1 + o); s4 += d * load<f32>(r1 + o, 4); s5 += d * load<f32>(r1 + o, 8);
+        s6 += d * load<f32>(r2 + o); s7 += d * load<f32>(r2 + o, 4); s8 += d * load<f32>(r2 + o, 8);
+      }
+    }
+  }
+  store<f32>(dk, load<f32>(dk) + hsum(a0) + s0);
+  store<f32>(dk, load<f32>(dk, 4) + hsum(a1) + s1, 4);
+  store<f32>(dk, load<f32>(dk, 8) + hsum(a2) + s2, 8);
+  store<f32>(dk, load<f32>(dk, 12) + hsum(a3) + s3, 12);
+  store<f32>(dk, load<f32>(dk, 16) + hsum(a4) + s4, 16);
+  store<f32>(dk, load<f32>(dk, 20) + hsum(a5) + s5, 20);
+  store<f32>(dk, load<f32>(dk, 24) + hsum(a6) + s6, 24);
+  store<f32>(dk, load<f32>(dk, 28) + hsum(a7) + s7, 28);
+  store<f32>(dk, load<f32>(dk, 32) + hsum(a8) + s8, 32);
+}
