@@ -7,6 +7,7 @@
 export { Optimizer, type BaseOptions, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict } from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
+export { ExponentialMovingAverage, type EmaOptions, type EmaStateDict } from './ema.js';
 export { clipGradNorm, clipGradAgc, type AgcOptions } from './clip.js';
 export { LRScheduler, type SchedulerStateDict } from './lr-scheduler.js';
 export { StepLR, CosineAnnealingLR, LinearLR, LambdaLR, LinearWarmup, SequentialLR } from './schedules.js';

@@ -21,6 +21,7 @@ import { crossEntropy, mseLoss } from '../ops/loss.js';
 import { saveCheckpoint, type CheckpointValue } from '../io/checkpoint.js';
 import { writeMetrics, type EpochMetrics, type MetricsHistory, type StepMetrics } from './metrics.js';
 import { AnomalyDetector, NonFiniteError } from './anomaly.js';
+import type { ExponentialMovingAverage, EmaStateDict } from '../optim/ema.js';
 
 /** What fit needs of an optimizer (src/optim's optimizers have it). */
 export interface OptimizerLike {
@@ -58,6 +59,14 @@ export interface FitOptions {
   maxSteps?: number;
   /** Stored in the checkpoint so the model and the run can be rebuilt (eval, predict, --resume). */
   config?: Record<string, unknown>;
+  /**
+   * An exponential moving average of the weights, updated after every optimizer step; the test
+   * evaluations then use the averaged weights, and the checkpoint keeps them (`ema`) beside
+   * the live ones.
+   */
+  ema?: ExponentialMovingAverage | null;
+  /** Label smoothing of the training loss ('classify'; the test loss is plain cross-entropy). */
+  labelSmoothing?: number;
   /** A checkpoint state (as saved by fit) to continue from. */
   resume?: TrainState | null;
   /**
@@ -94,6 +103,8 @@ export interface TrainState {
   model: Record<string, Tensor>;
   optimizer: unknown;
   scheduler: unknown;
+  /** The weight average when the run keeps one (its averaged weights are the model to use). */
+  ema?: EmaStateDict | null;
   rng: number[];
   /** Next batch to run: epoch and batch within it; step = optimizer steps done. */
   epoch: number;
@@ -116,8 +127,8 @@ export interface EvalResult {
   count: number;
 }
 
-function lossOf(task: Task, output: Tensor, batch: Batch): Tensor {
-  return task === 'classify' ? crossEntropy(output, batch.y) : mseLoss(output, batch.x);
+function lossOf(task: Task, output: Tensor, batch: Batch, labelSmoothing = 0): Tensor {
+  return task === 'classify' ? crossEntropy(output, batch.y, { labelSmoothing }) : mseLoss(output, batch.x);
 }
 
 /** Count correct argmax predictions of logits [B, K] (and fill a confusion matrix). */
@@ -181,7 +192,8 @@ export function fit(model: Module, loaders: { train: DataLoader; test?: DataLoad
 
 function fitLoop(model: Module, loaders: { train: DataLoader; test?: DataLoader | null }, options: FitOptions, callbacks: FitCallbacks, anomaly: AnomalyDetector | null): MetricsHistory {
   const scheduler = options.scheduler ?? options.schedule ?? null;
-  const { epochs, optimizer, task = 'classify', outDir, checkpointEvery = 0, logEvery = 10, maxSteps = Infinity } = options;
+  const ema = options.ema ?? null;
+  const { epochs, optimizer, task = 'classify', outDir, checkpointEvery = 0, logEvery = 10, maxSteps = Infinity, labelSmoothing = 0 } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new Error(`fit: checkpointEvery must be a non-negative integer, got ${checkpointEvery}`);
   if (!Number.isInteger(logEvery) || logEvery < 1) throw new Error(`fit: logEvery must be a positive integer, got ${logEvery}`);
@@ -201,6 +213,10 @@ function fitLoop(model: Module, loaders: { train: DataLoader; test?: DataLoader 
     model.loadStateDict(r.model);
     optimizer.loadStateDict(r.optimizer as never);
     if (scheduler && r.scheduler) scheduler.loadStateDict(r.scheduler as never);
+    if (ema) {
+      if (!r.ema) throw new Error('fit: the resume state has no weight average (the run was started without EMA)');
+      ema.loadStateDict(r.ema);
+    }
     defaultGenerator.setState(r.rng);
     ({ epoch, batch: startBatch, step } = r);
     elapsed = r.elapsedSeconds;
@@ -215,6 +231,7 @@ function fitLoop(model: Module, loaders: { train: DataLoader; test?: DataLoader 
     model: model.stateDict(),
     optimizer: optimizer.stateDict(),
     scheduler: scheduler ? scheduler.stateDict() : null,
+    ema: ema ? ema.stateDict() : null,
     rng: defaultGenerator.getState(),
     epoch: nextEpoch, batch: nextBatch, step,
     partial: { ...partial },
@@ -242,7 +259,7 @@ function fitLoop(model: Module, loaders: { train: DataLoader; test?: DataLoader 
       const where = { step: step + 1, epoch, batch: batch.batch, batches };
       anomaly?.beginStep(batch.x, where);
       const out = model.call(batch.x);
-      const loss = lossOf(task, out, batch);
+      const loss = lossOf(task, out, batch, labelSmoothing);
       anomaly?.afterForward(loss, where);
       // Always checked (one number): a non-finite loss stops the run before it reaches the
       // weights, so the last checkpoint stays usable.
@@ -256,6 +273,7 @@ function fitLoop(model: Module, loaders: { train: DataLoader; test?: DataLoader 
       optimizer.step();
       anomaly?.afterStep(where);
       scheduler?.step();
+      ema?.update();
       step++;
       const n = batch.labels.length;
       const l = loss.item();
@@ -283,7 +301,7 @@ function fitLoop(model: Module, loaders: { train: DataLoader; test?: DataLoader 
     }
     callbacks.onTestStart?.(epoch);
     const tEval = performance.now();
-    const evalResult = test ? evaluate(model, test, task) : null;
+    const evalResult = !test ? null : ema ? ema.withAveraged(() => evaluate(model, test, task)) : evaluate(model, test, task);
     elapsed += (performance.now() - tEval) / 1000;
     const m: EpochMetrics = {
       epoch: epoch + 1,

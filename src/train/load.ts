@@ -30,7 +30,8 @@ export function loadTrainedModel(path: string): TrainedModel {
   }
   const model = buildModel(settings.model);
   try {
-    model.loadStateDict(state.model);
+    // A run that kept a weight average reports (and so hands on) the averaged model.
+    model.loadStateDict(state.ema?.averages ?? state.model);
   } catch (e) {
     throw new Error(`${file}: weights do not fit model ${settings.model.name}: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -9,7 +9,7 @@ import { DataLoader } from '../data/dataloader.js';
 import type { ByteImageDataset } from '../data/dataset.js';
 import { compose, horizontalFlip, normalize, randomCrop, type Transform } from '../data/transforms.js';
 import { loadDataset, PIXEL_STATS, type DatasetName, type LoadedDataset } from '../data/fashion-mnist.js';
-import { SGD, Adam, AdamW } from '../optim/index.js';
+import { SGD, Adam, AdamW, ExponentialMovingAverage } from '../optim/index.js';
 import type { Module } from '../nn/module.js';
 import { buildModel, type ModelConfig } from './default-model.js';
 import type { OptimizerLike, SchedulerLike } from './fit.js';
@@ -36,6 +36,10 @@ export interface TrainSettings {
   schedule: ScheduleName;
   seed: number;
   augment: boolean;
+  /** Decay of the weight average the run evaluates and keeps (0 or absent = none). */
+  ema?: number;
+  /** Label smoothing of the training loss (0 or absent = none). */
+  labelSmoothing?: number;
 }
 
 /** The default learning rate of each optimizer for the built-in CNN with batch size 64. */
@@ -105,4 +109,9 @@ export function makeOptimizer(s: TrainSettings, model: Module): OptimizerLike {
 /** The schedule over the whole run (stepped once per batch). */
 export function makeScheduler(s: TrainSettings, optimizer: OptimizerLike, stepsPerEpoch: number): SchedulerLike | null {
   return makeSchedule(s.schedule, optimizer, { lr: s.lr, stepsPerEpoch, epochs: s.epochs });
+}
+
+/** The run's weight average, when it keeps one. */
+export function makeEma(s: TrainSettings, model: Module): ExponentialMovingAverage | null {
+  return s.ema ? new ExponentialMovingAverage(model, { decay: s.ema }) : null;
 }

@@ -56,6 +56,22 @@ test('dnnkit train on the bundled sample beats chance by far and writes checkpoi
   assert.match(byIndex.stdout, /actual Trouser/);
 });
 
+test('--ema keeps a weight average: the test accuracy is the average\'s, and eval uses it', async () => {
+  const out = join(dir, 'ema');
+  const r = await runCli(['train', ...COMMON, '--limit', '640', '--epochs', '1', '--ema', '0.99', '--label-smoothing', '0.1', '--out', out]);
+  assert.equal(r.code, 0, `train failed: ${r.stderr}\n${r.stdout}`);
+  assert.match(r.stdout, /label smoothing 0\.1 \| weight average \(EMA 0\.99\)/);
+  const state = loadCheckpoint(join(out, 'checkpoint.dnnkit')) as TrainState;
+  assert.equal(state.ema!.updates, 10);
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  const ev = await runCli(['eval', '--checkpoint', out, '--data', SAMPLE, '--json']);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.equal(JSON.parse(ev.stdout).accuracy, metrics.epochs[0].testAccuracy);
+  const bad = await runCli(['train', ...COMMON, '--ema', '1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--ema/);
+});
+
 test('a run killed (SIGKILL) after its first checkpoint and resumed ends bitwise identical to an uninterrupted run', async () => {
   const args = ['train', ...COMMON, '--limit', '640', '--test-limit', '100', '--epochs', '2', '--batch-size', '64', '--checkpoint-every', '3', '--augment', '--seed', '5'];
   const whole = join(dir, 'whole'), killed = join(dir, 'killed');

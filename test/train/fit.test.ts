@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../../src/nn/index.js';
-import { SGD } from '../../src/optim/index.js';
+import { SGD, ExponentialMovingAverage } from '../../src/optim/index.js';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { ByteImageDataset } from '../../src/data/dataset.js';
 import { horizontalFlip } from '../../src/data/transforms.js';
@@ -85,6 +85,33 @@ test('resuming from a mid-epoch or an epoch-end checkpoint ends bitwise identica
     const got = b.model.stateDict();
     for (const k of Object.keys(want)) assert.deepEqual(got[k]!.data, want[k]!.data, `${k} after resuming at step ${stopAt}`);
   }
+});
+
+test('with a weight average, fit evaluates and checkpoints the average and resumes it exactly', () => {
+  const full = setup();
+  const fullEma = new ExponentialMovingAverage(full.model, { decay: 0.9 });
+  const out = join(dir, 'ema-full');
+  const history = fit(full.model, { train: full.train, test: full.test }, { epochs: 3, optimizer: full.opt, ema: fullEma, outDir: out });
+  const averaged = fullEma.withAveraged(() => evaluate(full.model, full.test));
+  assert.equal(history.epochs[2]!.testAccuracy, averaged.accuracy);
+  assert.equal(history.epochs[2]!.testLoss, averaged.loss);
+  assert.notDeepEqual(fullEma.averagedStateDict()['5.weight']!.data, full.model.stateDict()['5.weight']!.data, 'the average differs from the live weights');
+  const ck = loadCheckpoint(join(out, CHECKPOINT_FILE)) as TrainState;
+  assert.equal(ck.ema!.updates, 36);
+  assert.deepEqual(ck.ema!.averages['5.weight']!.data, fullEma.averagedStateDict()['5.weight']!.data);
+
+  const killed = join(dir, 'ema-resume');
+  const a = setup();
+  assert.throws(() => fit(a.model, { train: a.train, test: a.test }, { epochs: 3, optimizer: a.opt, ema: new ExponentialMovingAverage(a.model, { decay: 0.9 }), outDir: killed, checkpointEvery: 1 }, {
+    onStep: (s) => { if (s.step === 17) throw new Error('killed'); },
+  }), /killed/);
+  const state = loadCheckpoint(join(killed, CHECKPOINT_FILE)) as TrainState;
+  const b = setup(99);
+  b.train = new DataLoader(bars(), { batchSize: 8, shuffle: true, seed: 1, transform: horizontalFlip() });
+  const bEma = new ExponentialMovingAverage(b.model, { decay: 0.9 });
+  fit(b.model, { train: b.train, test: b.test }, { epochs: 3, optimizer: b.opt, ema: bEma, outDir: killed, resume: state });
+  for (const [k, t] of Object.entries(fullEma.averagedStateDict())) assert.deepEqual(bEma.averagedStateDict()[k]!.data, t.data, k);
+  assert.throws(() => fit(setup().model, { train: b.train }, { epochs: 3, optimizer: setup().opt, ema: new ExponentialMovingAverage(setup().model), resume: { ...state, ema: null } }), /no weight average/);
 });
 
 test('reconstruct task trains the autoencoder (loss goes down)', () => {

@@ -11,20 +11,20 @@ import { progressCallbacks } from '../progress.js';
 import { loadCheckpoint } from '../../io/checkpoint.js';
 import { fit, CHECKPOINT_FILE, type TrainState } from '../../train/fit.js';
 import { ACTIVATIONS, MODEL_NAMES, type ActivationName, type ModelConfig } from '../../train/default-model.js';
-import { DEFAULT_LR, OPTIMIZERS, makeLoaders, makeModel, makeOptimizer, makeScheduler, selectBackend, type OptimizerName, type TrainSettings } from '../../train/setup.js';
+import { DEFAULT_LR, OPTIMIZERS, makeEma, makeLoaders, makeModel, makeOptimizer, makeScheduler, selectBackend, type OptimizerName, type TrainSettings } from '../../train/setup.js';
 import { SCHEDULES, type ScheduleName } from '../../train/schedules.js';
 import { trainingPlot } from '../../train/plot-run.js';
 import { DATASET_NAMES, type DatasetName } from '../../data/fashion-mnist.js';
 
 /** Defaults chosen so a bare `dnnkit train` finishes in a few minutes on two cores. */
-export const TRAIN_DEFAULTS = { epochs: 2, batchSize: 64, optimizer: 'sgd', schedule: 'onecycle', seed: 0 } as const;
+export const TRAIN_DEFAULTS = { epochs: 2, batchSize: 64, optimizer: 'sgd', schedule: 'onecycle', seed: 0, ema: 0, labelSmoothing: 0 } as const;
 
 interface TrainOptions {
   model: string; data?: string; dataset: string; epochs?: string; batchSize: string; lr?: string;
   optimizer: string; momentum: string; weightDecay: string; schedule: string; activation: string;
   batchnorm: boolean; seed: string; threads?: string; backend?: string; out?: string;
   resume?: string | boolean; limit?: string; testLimit?: string; augment: boolean; checkpointEvery: string;
-  plain: boolean; detectAnomaly: boolean;
+  plain: boolean; detectAnomaly: boolean; ema: string; labelSmoothing: string;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
@@ -59,6 +59,8 @@ export function settingsFromOptions(o: TrainOptions): TrainSettings {
     schedule: oneOf(o.schedule, SCHEDULES, '--schedule') as ScheduleName,
     seed: parseIntOption(o.seed, '--seed', 0, 2 ** 32 - 1),
     augment: o.augment,
+    ema: parseNumberOption(o.ema, '--ema', 0, 0.999999),
+    labelSmoothing: parseNumberOption(o.labelSmoothing, '--label-smoothing', 0, 1),
   };
 }
 
@@ -91,6 +93,8 @@ export function register(program: Command): void {
     .option('--limit <n>', 'train on the first N training images')
     .option('--test-limit <n>', 'evaluate on the first N test images')
     .option('--augment', 'random crop (padding 2) and horizontal flip', false)
+    .option('--ema <decay>', 'evaluate and keep an exponential moving average of the weights with this decay (0: off)', String(TRAIN_DEFAULTS.ema))
+    .option('--label-smoothing <x>', 'label smoothing of the training loss', String(TRAIN_DEFAULTS.labelSmoothing))
     .option('--checkpoint-every <steps>', 'also checkpoint every K steps (0: only after each epoch)', '0')
     .option('--plain', 'plain log lines instead of a progress bar', false)
     .option('--detect-anomaly', 'check every layer output, gradient and parameter each step; stop at the first NaN/infinity, naming it (slower)', false)
@@ -134,10 +138,11 @@ async function runTrain(o: TrainOptions, cmd: Command): Promise<void> {
   // The schedule's length is fixed by the run's original epochs (so a resumed run matches).
   const originalEpochs = resume ? (resume.config.train as TrainSettings).epochs : settings.epochs;
   const scheduler = makeScheduler({ ...settings, epochs: originalEpochs }, optimizer, loaders.train.length);
+  const ema = makeEma(settings, model);
   const weights = model.parameters().reduce((n, p) => n + p.size, 0);
   say(`dnnkit train: ${describeModel(settings.model)}, ${weights.toLocaleString('en-US')} weights | backend ${backend}${threads && backend === 'wasm' ? ` (${threads} threads)` : ''}`);
   say(`data: ${settings.dataset} from ${loaders.data.source.description}`);
-  say(`train ${loaders.trainSet.length} images${settings.augment ? ' (augmented)' : ''}, test ${loaders.testSet.length} | ${settings.epochs} epochs × ${loaders.train.length} batches of ${settings.batchSize} | ${settings.optimizer} lr ${settings.lr} schedule ${settings.schedule} | seed ${settings.seed}`);
+  say(`train ${loaders.trainSet.length} images${settings.augment ? ' (augmented)' : ''}, test ${loaders.testSet.length} | ${settings.epochs} epochs × ${loaders.train.length} batches of ${settings.batchSize} | ${settings.optimizer} lr ${settings.lr} schedule ${settings.schedule}${settings.labelSmoothing ? ` | label smoothing ${settings.labelSmoothing}` : ''}${ema ? ` | weight average (EMA ${ema.decay})` : ''} | seed ${settings.seed}`);
   say(`output: ${out}${resume ? ` (resuming at epoch ${resume.epoch + 1}, batch ${resume.batch}, step ${resume.step})` : ''}`);
   // A resumed run keeps the run's checkpoint cadence unless told otherwise (found by the
   // crash test: runs resumed without --checkpoint-every again only checkpointed at epoch ends).
@@ -154,7 +159,7 @@ async function runTrain(o: TrainOptions, cmd: Command): Promise<void> {
       checkpointEvery,
       logEvery: Math.max(1, Math.floor(loaders.train.length / 50)),
       config: { model: settings.model, train: settings, dataset: settings.dataset, classes: loaders.data.classes, checkpointEvery },
-      resume,
+      resume, ema, labelSmoothing: settings.labelSmoothing ?? 0,
       detectAnomaly: o.detectAnomaly,
     }, progress);
   } finally {
