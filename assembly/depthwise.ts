@@ -24,28 +24,32 @@ function padCols(cp: ConvParams): i32 {
 /**
  * buf[i + top][j + left] = src[i][j] (src is rows x cols) inside buf's Hp x (Wp - 8) extent,
  * 0 elsewhere; Wp is buf's row stride in floats, the last 8 of each row are vector slack.
- * Only the border is zeroed and rows are copied with vector moves in line: per-row
- * memory.copy calls cost about as much as the 3x3 kernel's own work on a 56-wide plane.
+ * With `bordersZero` (buf already holds a plane padded the same way: every plane of a kernel
+ * call after its first) only the copied region is written. Rows are copied with vector moves
+ * in line: per-row memory.copy calls cost about as much as the 3x3 kernel on a 56-wide plane.
  */
-function padInto(src: usize, rows: i32, cols: i32, buf: usize, Hp: i32, Wp: i32, top: i32, left: i32): void {
+function padInto(src: usize, rows: i32, cols: i32, buf: usize, Hp: i32, Wp: i32, top: i32, left: i32, bordersZero: bool): void {
   const r0 = max(0, -top), r1 = min(rows, Hp - top);
   const w0 = max(0, -left), w1 = min(cols, Wp - 8 - left);
   if (w1 <= w0 || r1 <= r0) {
-    memory.fill(buf, 0, <usize>(Hp * Wp) << 2);
+    if (!bordersZero) memory.fill(buf, 0, <usize>(Hp * Wp) << 2);
     return;
   }
   const rowBytes = <usize>Wp << 2;
-  memory.fill(buf, 0, <usize>(r0 + top) * rowBytes);
-  memory.fill(buf + <usize>(r1 + top) * rowBytes, 0, <usize>(Hp - r1 - top) * rowBytes);
+  if (!bordersZero) {
+    memory.fill(buf, 0, <usize>(r0 + top) * rowBytes);
+    memory.fill(buf + <usize>(r1 + top) * rowBytes, 0, <usize>(Hp - r1 - top) * rowBytes);
+  }
   const c0 = w0 + left, c1 = w1 + left, n = w1 - w0;
   const zero = f32x4.splat(0);
   for (let i = r0; i < r1; i++) {
     const d = buf + <usize>(i + top) * rowBytes;
-    for (let j = 0; j < c0; j++) store<f32>(d + (<usize>j << 2), 0);
     const s = src + (<usize>(i * cols + w0) << 2), dc = d + (<usize>c0 << 2);
     let j = 0;
     for (; j + 4 <= n; j += 4) v128.store(dc + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
     for (; j < n; j++) store<f32>(dc + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+    if (bordersZero) continue;
+    for (let z = 0; z < c0; z++) store<f32>(d + (<usize>z << 2), 0);
     let z = c1;
     for (; z + 4 <= Wp; z += 4) v128.store(d + (<usize>z << 2), zero);
     for (; z < Wp; z++) store<f32>(d + (<usize>z << 2), 0);
@@ -55,8 +59,8 @@ function padInto(src: usize, rows: i32, cols: i32, buf: usize, Hp: i32, Wp: i32,
 /** buf[ih + PH][iw + PW] = plane[ih][iw] inside the window's reach, 0 elsewhere. */
 // @ts-ignore: decorator
 @inline
-function padPlane(cp: ConvParams, plane: usize, buf: usize): void {
-  padInto(plane, cp.H, cp.W, buf, padRows(cp), padCols(cp), cp.PH, cp.PW);
+function padPlane(cp: ConvParams, plane: usize, buf: usize, bordersZero: bool): void {
+  padInto(plane, cp.H, cp.W, buf, padRows(cp), padCols(cp), cp.PH, cp.PW, bordersZero);
 }
 
 /**
@@ -164,12 +168,18 @@ export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: 
   const fast = !dense3x3 ? 0 : U == 1 && V == 1 ? 1 : U == 2 && V == 2 ? 2 : 0;
   for (let t = t0; t < t1; t++) {
     const n = t / C, c = t - n * C;
-    padPlane(cp, x + (<usize>t * HW << 2), buf);
+    const plane = x + (<usize>t * HW << 2);
+    // Stride 1 after the first plane (border zeroed): the kernel copies the plane in itself.
+    const fused = fast == 1 && t > t0;
+    if (!fused) padPlane(cp, plane, buf, t > t0);
     for (let k = 0; k < Mg; k++) {
       const m = c * Mg + k;
       const b: f32 = bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
       const ym = y + ((<usize>n * cp.M + <usize>m) * PQ << 2), wm = w + (<usize>(m * RS) << 2);
-      if (fast == 1) { f32_dwconv3x3s1_wasmsimd(buf, Wp, wm, false, ym, P, Q, b); continue; }
+      if (fast == 1) {
+        f32_dwconv3x3s1_wasmsimd(buf, Wp, wm, false, ym, P, Q, b, fused && k == 0 ? plane : 0, cp.H, cp.W, cp.PH, cp.PW);
+        continue;
+      }
       if (fast == 2) { f32_dwconv3x3s2_wasmsimd(buf, Wp, wm, ym, P, Q, b); continue; }
       dwPlane(buf, Wp, w + (<usize>(m * RS) << 2), false, y + ((<usize>n * cp.M + <usize>m) * PQ << 2),
         P, Q, R, S, U, V, cp.DH, cp.DW, b, false);
@@ -197,11 +207,16 @@ export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usiz
       const n = t / C, c = t - n * C;
       for (let k = 0; k < Mg; k++) {
         const m = c * Mg + k;
-        padInto(dy + ((<usize>n * cp.M + <usize>m) * PQ << 2), P, Q, buf, Hb, Wb, T, L);
-        if (k == 0 && R == 3 && S == 3 && cp.DH == 1 && cp.DW == 1) {
-          f32_dwconv3x3s1_wasmsimd(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2), H, W, 0);
+        const g = dy + ((<usize>n * cp.M + <usize>m) * PQ << 2);
+        // 3x3 (one output channel per plane, so nothing to accumulate): after the first plane
+        // the kernel copies dy in itself, as in the forward.
+        if (Mg == 1 && R == 3 && S == 3 && cp.DH == 1 && cp.DW == 1) {
+          if (t == t0) padInto(g, P, Q, buf, Hb, Wb, T, L, false);
+          f32_dwconv3x3s1_wasmsimd(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2), H, W, 0,
+            t > t0 ? g : 0, P, Q, T, L);
           continue;
         }
+        padInto(g, P, Q, buf, Hb, Wb, T, L, t > t0 || k > 0);
         dwPlane(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2),
           H, W, R, S, 1, 1, cp.DH, cp.DW, 0, k > 0);
       }
@@ -317,7 +332,7 @@ export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usi
   for (let c = c0; c < c1; c++) {
     for (let k = 0; k < Mg; k++) memory.fill(dw + (<usize>((c * Mg + k) * RS) << 2), 0, <usize>RS << 2);
     for (let n = 0; n < N; n++) {
-      padPlane(cp, x + ((<usize>n * C + <usize>c) * HW << 2), buf);
+      padPlane(cp, x + ((<usize>n * C + <usize>c) * HW << 2), buf, c > c0 || n > 0);
       for (let k = 0; k < Mg; k++) {
         const m = c * Mg + k;
         const g = dy + ((<usize>n * cp.M + <usize>m) * PQ << 2);

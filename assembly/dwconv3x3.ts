@@ -25,11 +25,31 @@ function tap(k: usize, i: i32, flip: bool): v128 {
 }
 
 /**
+ * Copy rows [from, to) of a padded plane into buf (row stride Wp floats): padded row
+ * i + top holds src row i (src is rows x cols) at column left; other rows are left as they
+ * are (the caller zeroed the border once). The window must fit: top, left >= 0.
+ */
+function feedRows(src: usize, rows: i32, cols: i32, top: i32, left: i32, buf: usize, Wp: i32, from: i32, to: i32): void {
+  const r1 = min(to - top, rows);
+  for (let i = max(from - top, 0); i < r1; i++) {
+    const s = src + (<usize>(i * cols) << 2), d = buf + (<usize>((i + top) * Wp + left) << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) v128.store(d + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
+    for (; j < cols; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+  }
+}
+
+/**
  * Stride 1: out[p][q] = b + sum_{r,s} k[r][s] * buf[p + r][q + s] for a P x Q output (row
  * stride Q), k rotated by 180 degrees when `flip` (the data gradient as a correlation).
  * Two output rows per pass share their two middle input rows: 12 loads for 18 multiply-adds.
+ * With src != 0, buf holds only the zero border and the plane src (rows x cols, at top/left
+ * in buf) is copied in two rows ahead of the pass that reads them: with a batch of planes
+ * streaming from memory, the copy's loads overlap the arithmetic instead of preceding it.
  */
-export function f32_dwconv3x3s1_wasmsimd(buf: usize, Wp: i32, k: usize, flip: bool, out: usize, P: i32, Q: i32, b: f32): void {
+export function f32_dwconv3x3s1_wasmsimd(buf: usize, Wp: i32, k: usize, flip: bool, out: usize, P: i32, Q: i32, b: f32,
+                                         src: usize, rows: i32, cols: i32, top: i32, left: i32): void {
+  if (src != 0) feedRows(src, rows, cols, top, left, buf, Wp, 0, 4);
   const w0 = tap(k, 0, flip), w1 = tap(k, 1, flip), w2 = tap(k, 2, flip);
   const w3 = tap(k, 3, flip), w4 = tap(k, 4, flip), w5 = tap(k, 5, flip);
   const w6 = tap(k, 6, flip), w7 = tap(k, 7, flip), w8 = tap(k, 8, flip);
@@ -38,6 +58,7 @@ export function f32_dwconv3x3s1_wasmsimd(buf: usize, Wp: i32, k: usize, flip: bo
   const Q4 = Q & ~3, tail = Q - Q4;
   let p = 0;
   for (; p + 2 <= P; p += 2) {
+    if (src != 0) feedRows(src, rows, cols, top, left, buf, Wp, p + 4, p + 6);
     let i0 = buf + <usize>p * rs, i1 = i0 + rs, i2 = i1 + rs, i3 = i2 + rs;
     let o0 = out + <usize>p * os, o1 = o0 + os;
     const end = o0 + (<usize>Q4 << 2);
