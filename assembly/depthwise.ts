@@ -329,16 +329,20 @@ export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usi
   const HW = <usize>(cp.H * cp.W), PQ = <usize>(P * Q);
   const buf = (scratch + 15) & ~<usize>15;
   const vec = V == 1 || V == 2;
+  const fast = R == 3 && S == 3 && U == 1 && V == 1 && cp.DH == 1 && cp.DW == 1;
   for (let c = c0; c < c1; c++) {
     for (let k = 0; k < Mg; k++) memory.fill(dw + (<usize>((c * Mg + k) * RS) << 2), 0, <usize>RS << 2);
     for (let n = 0; n < N; n++) {
-      padPlane(cp, x + ((<usize>n * C + <usize>c) * HW << 2), buf, c > c0 || n > 0);
+      const plane = x + ((<usize>n * C + <usize>c) * HW << 2);
+      // Stride 1 after the first plane (border zeroed): the kernel copies the plane in itself.
+      const fused = fast && (c > c0 || n > 0);
+      if (!fused) padPlane(cp, plane, buf, c > c0 || n > 0);
       for (let k = 0; k < Mg; k++) {
         const m = c * Mg + k;
         const g = dy + ((<usize>n * cp.M + <usize>m) * PQ << 2);
         const wm = dw + (<usize>(m * RS) << 2);
-        if (R == 3 && S == 3 && U == 1 && V == 1 && cp.DH == 1 && cp.DW == 1) {
-          f32_dwconv3x3s1_filtergrad_wasmsimd(buf, Wp, g, P, Q, wm);
+        if (fast) {
+          f32_dwconv3x3s1_filtergrad_wasmsimd(buf, Wp, g, P, Q, wm, fused && k == 0 ? plane : 0, cp.H, cp.W, cp.PH, cp.PW);
           continue;
         }
         if (R == 3 && S == 3 && V == 1) {

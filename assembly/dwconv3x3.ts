@@ -150,9 +150,12 @@ function hsum(v: v128): f32 {
  * Stride-1 filter gradient: dk[r][s] += sum_{p,q} g[p][q] * buf[p + r][q + s] (g is P x Q),
  * one pass over g with nine vector accumulators; two rows of g per pass share the two middle
  * rows of buf (14 loads for 18 multiply-adds). A row's last 1-3 columns are scalar (g has no
- * slack to read past).
+ * slack to read past). With src != 0 the plane is copied into buf two rows ahead, as in
+ * f32_dwconv3x3s1_wasmsimd.
  */
-export function f32_dwconv3x3s1_filtergrad_wasmsimd(buf: usize, Wp: i32, g: usize, P: i32, Q: i32, dk: usize): void {
+export function f32_dwconv3x3s1_filtergrad_wasmsimd(buf: usize, Wp: i32, g: usize, P: i32, Q: i32, dk: usize,
+                                                    src: usize, rows: i32, cols: i32, top: i32, left: i32): void {
+  if (src != 0) feedRows(src, rows, cols, top, left, buf, Wp, 0, 4);
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
   let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
   let a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0);
@@ -160,6 +163,7 @@ export function f32_dwconv3x3s1_filtergrad_wasmsimd(buf: usize, Wp: i32, g: usiz
   const Q4 = Q & ~3;
   let p = 0;
   for (; p + 2 <= P; p += 2) {
+    if (src != 0) feedRows(src, rows, cols, top, left, buf, Wp, p + 4, p + 6);
     let i0 = buf + <usize>p * rs, i1 = i0 + rs, i2 = i1 + rs, i3 = i2 + rs;
     let g0 = g + <usize>p * os, g1 = g0 + os;
     const end = g0 + (<usize>Q4 << 2);
