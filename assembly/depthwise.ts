@@ -6,7 +6,8 @@
 
 import { ConvParams, paramsAt } from './params';
 import { madd } from './gemm';
-import { f32_dwconv3x3s1_wasmsimd, f32_dwconv3x3s2_wasmsimd, f32_dwconv3x3s1_filtergrad_wasmsimd } from './dwconv3x3';
+import { f32_dwconv3x3s1_wasmsimd, f32_dwconv3x3s2_wasmsimd, f32_dwconv3x3s1_filtergrad_wasmsimd,
+  f32_dwconv3x3s2_backward_input_wasmsimd } from './dwconv3x3';
 
 // @ts-ignore: decorator
 @inline
@@ -220,6 +221,18 @@ export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usiz
         dwPlane(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2),
           H, W, R, S, 1, 1, cp.DH, cp.DW, 0, k > 0);
       }
+    }
+    return;
+  }
+  // 3x3 stride 2, one output channel per plane: a gather per row of dx (see dwconv3x3.ts).
+  if (U == 2 && V == 2 && R == 3 && S == 3 && cp.DH == 1 && cp.DW == 1 && Mg == 1) {
+    // The padded dy (G) and the row buffer behind it; conv.ts dwScratchBytes reserves them.
+    const A4 = (((cp.PW + W + 1) >> 1) + 3) & ~3, Hg = ((cp.PH + H - 1) >> 1) + 2, Wg = A4 + 9;
+    const row = (buf + (<usize>(Hg * Wg) << 2) + 15) & ~<usize>15;
+    for (let t = t0; t < t1; t++) {
+      padInto(dy + (<usize>t * PQ << 2), P, Q, buf, Hg, Wg, 1, 1, t > t0);
+      f32_dwconv3x3s2_backward_input_wasmsimd(buf, Wg, w + (<usize>((t % C) * RS) << 2), dx + (<usize>t * HW << 2),
+        H, W, cp.PH, cp.PW, row);
     }
     return;
   }

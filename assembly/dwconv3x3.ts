@@ -220,3 +220,51 @@ export function f32_dwconv3x3s1_filtergrad_wasmsimd(buf: usize, Wp: i32, g: usiz
   store<f32>(dk, load<f32>(dk, 28) + hsum(a7) + s7, 28);
   store<f32>(dk, load<f32>(dk, 32) + hsum(a8) + s8, 32);
 }
+
+/**
+ * Stride-2 data gradient: dx[ih][iw] = sum of k[r][s] * dy[p][q] over ih + PH = 2p + r,
+ * iw + PW = 2q + s. In padded coordinates (i, j) = (ih + PH, iw + PW) an even row takes the
+ * taps r = 0, 2 and an odd row r = 1; within a row even columns take s = 0, 2 and odd columns
+ * s = 1. So each row is a gather (no read-modify-write scatter): its even and odd columns as
+ * two vectors over q, interleaved by shuffles into `row` (2 * A4 floats), then cropped into dx.
+ * G is dy padded by one zero row and column in front (G[p + 1][q + 1] = dy[p][q]), row stride
+ * Wg, zero to row (PH + H - 1) / 2 + 1 and column A4 (see dwBackInput2Geometry in depthwise.ts).
+ */
+export function f32_dwconv3x3s2_backward_input_wasmsimd(G: usize, Wg: i32, k: usize, dx: usize, H: i32, W: i32,
+                                                        PH: i32, PW: i32, row: usize): void {
+  const w0 = tap(k, 0, false), w1 = tap(k, 1, false), w2 = tap(k, 2, false);
+  const w3 = tap(k, 3, false), w4 = tap(k, 4, false), w5 = tap(k, 5, false);
+  const w6 = tap(k, 6, false), w7 = tap(k, 7, false), w8 = tap(k, 8, false);
+  const A4 = (((PW + W + 1) >> 1) + 3) & ~3;
+  const gs = <usize>Wg << 2;
+  const crop = row + (<usize>PW << 2);
+  for (let ih = 0; ih < H; ih++) {
+    const i = ih + PH;
+    if ((i & 1) == 0) {
+      const ga = G + <usize>((i >> 1) + 1) * gs, gb = ga - gs;
+      for (let a = 0; a < A4; a += 4) {
+        const o = <usize>a << 2;
+        const a0 = v128.load(ga + o), a1 = v128.load(ga + o, 4);
+        const b0 = v128.load(gb + o), b1 = v128.load(gb + o, 4);
+        const even = madd(w8, b0, madd(w6, b1, madd(w2, a0, f32x4.mul(w0, a1))));
+        const odd = madd(w7, b1, f32x4.mul(w1, a1));
+        v128.store(row + (o << 1), v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
+        v128.store(row + (o << 1), v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
+      }
+    } else {
+      const gc = G + <usize>((i >> 1) + 1) * gs;
+      for (let a = 0; a < A4; a += 4) {
+        const o = <usize>a << 2;
+        const c0 = v128.load(gc + o), c1 = v128.load(gc + o, 4);
+        const even = madd(w5, c0, f32x4.mul(w3, c1));
+        const odd = f32x4.mul(w4, c1);
+        v128.store(row + (o << 1), v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
+        v128.store(row + (o << 1), v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
+      }
+    }
+    const d = dx + (<usize>(ih * W) << 2);
+    let j = 0;
+    for (; j + 4 <= W; j += 4) v128.store(d + (<usize>j << 2), v128.load(crop + (<usize>j << 2)));
+    for (; j < W; j++) store<f32>(d + (<usize>j << 2), load<f32>(crop + (<usize>j << 2)));
+  }
+}

@@ -129,5 +129,8 @@ function dwScratchBytes(p: Conv2dParams): number {
   const wp = (p.Q - 1) * p.strideW + (p.S - 1) * p.dilationW + 1;
   // The stride-1 data gradient pads dy to (H + (R-1)*DH) x (W + (S-1)*DW) instead.
   const hb = p.H + (p.R - 1) * p.dilationH, wb = p.W + (p.S - 1) * p.dilationW;
-  return (Math.max(hp, hb, p.H + p.padTop) * (Math.max(wp, wb, p.W + p.padLeft) + 8) + 64) * 4;
+  // The 3x3 stride-2 data gradient: dy padded to Hg x (A4 + 9) plus a row of 2 * A4.
+  const a4 = Math.ceil(Math.ceil((p.padLeft + p.W) / 2) / 4) * 4;
+  const g = (Math.floor((p.padTop + p.H - 1) / 2) + 2) * (a4 + 9) + 2 * a4;
+  return (Math.max(Math.max(hp, hb, p.H + p.padTop) * (Math.max(wp, wb, p.W + p.padLeft) + 8), g) + 64) * 4;
 }
