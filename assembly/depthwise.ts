@@ -7,7 +7,7 @@
 import { ConvParams, paramsAt } from './params';
 import { madd } from './gemm';
 import { f32_dwconv3x3s1_wasmsimd, f32_dwconv3x3s2_wasmsimd, f32_dwconv3x3s1_filtergrad_wasmsimd,
-  f32_dwconv3x3s2_backward_input_wasmsimd } from './dwconv3x3';
+  f32_dwconv3x3s2_backward_input_wasmsimd, f32_dwconv3x3s2_filtergrad_wasmsimd } from './dwconv3x3';
 
 // @ts-ignore: decorator
 @inline
@@ -356,6 +356,10 @@ export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usi
         const wm = dw + (<usize>(m * RS) << 2);
         if (fast) {
           f32_dwconv3x3s1_filtergrad_wasmsimd(buf, Wp, g, P, Q, wm, fused && k == 0 ? plane : 0, cp.H, cp.W, cp.PH, cp.PW);
+          continue;
+        }
+        if (R == 3 && S == 3 && U == 2 && V == 2 && cp.DH == 1 && cp.DW == 1) {
+          f32_dwconv3x3s2_filtergrad_wasmsimd(buf, Wp, g, P, Q, wm);
           continue;
         }
         if (R == 3 && S == 3 && V == 1) {

@@ -268,3 +268,55 @@ export function f32_dwconv3x3s2_backward_input_wasmsimd(G: usize, Wg: i32, k: us
     for (; j < W; j++) store<f32>(d + (<usize>j << 2), load<f32>(crop + (<usize>j << 2)));
   }
 }
+
+/**
+ * Stride-2 filter gradient: dk[r][s] += sum_{p,q} g[p][q] * buf[2p + r][2q + s] (g is P x Q),
+ * nine vector accumulators, the taps of 4 outputs de-interleaved by shuffles as in the stride-2
+ * forward; a row's last 1-3 columns are scalar.
+ */
+export function f32_dwconv3x3s2_filtergrad_wasmsimd(buf: usize, Wp: i32, g: usize, P: i32, Q: i32, dk: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
+  let a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0);
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0, s8: f32 = 0;
+  const rs = <usize>Wp << 2, os = <usize>Q << 2;
+  const Q4 = Q & ~3;
+  for (let p = 0; p < P; p++) {
+    let i0 = buf + (<usize>(2 * p) * rs), i1 = i0 + rs, i2 = i1 + rs;
+    let g0 = g + <usize>p * os;
+    const end = g0 + (<usize>Q4 << 2);
+    while (g0 < end) {
+      const d = v128.load(g0);
+      let x = v128.load(i0), y = v128.load(i0, 16);
+      a0 = madd(d, v128.shuffle<f32>(x, y, 0, 2, 4, 6), a0);
+      a1 = madd(d, v128.shuffle<f32>(x, y, 1, 3, 5, 7), a1);
+      a2 = madd(d, v128.shuffle<f32>(v128.load(i0, 8), v128.load(i0, 24), 0, 2, 4, 6), a2);
+      x = v128.load(i1); y = v128.load(i1, 16);
+      a3 = madd(d, v128.shuffle<f32>(x, y, 0, 2, 4, 6), a3);
+      a4 = madd(d, v128.shuffle<f32>(x, y, 1, 3, 5, 7), a4);
+      a5 = madd(d, v128.shuffle<f32>(v128.load(i1, 8), v128.load(i1, 24), 0, 2, 4, 6), a5);
+      x = v128.load(i2); y = v128.load(i2, 16);
+      a6 = madd(d, v128.shuffle<f32>(x, y, 0, 2, 4, 6), a6);
+      a7 = madd(d, v128.shuffle<f32>(x, y, 1, 3, 5, 7), a7);
+      a8 = madd(d, v128.shuffle<f32>(v128.load(i2, 8), v128.load(i2, 24), 0, 2, 4, 6), a8);
+      i0 += 32; i1 += 32; i2 += 32; g0 += 16;
+    }
+    // The row's last columns: the loop left i0..i2 at column 2 * Q4 and g0 at Q4.
+    for (let q = Q4; q < Q; q++) {
+      const d = load<f32>(g0);
+      s0 += d * load<f32>(i0); s1 += d * load<f32>(i0, 4); s2 += d * load<f32>(i0, 8);
+      s3 += d * load<f32>(i1); s4 += d * load<f32>(i1, 4); s5 += d * load<f32>(i1, 8);
+      s6 += d * load<f32>(i2); s7 += d * load<f32>(i2, 4); s8 += d * load<f32>(i2, 8);
+      i0 += 8; i1 += 8; i2 += 8; g0 += 4;
+    }
+  }
+  store<f32>(dk, load<f32>(dk) + hsum(a0) + s0);
+  store<f32>(dk, load<f32>(dk, 4) + hsum(a1) + s1, 4);
+  store<f32>(dk, load<f32>(dk, 8) + hsum(a2) + s2, 8);
+  store<f32>(dk, load<f32>(dk, 12) + hsum(a3) + s3, 12);
+  store<f32>(dk, load<f32>(dk, 16) + hsum(a4) + s4, 16);
+  store<f32>(dk, load<f32>(dk, 20) + hsum(a5) + s5, 20);
+  store<f32>(dk, load<f32>(dk, 24) + hsum(a6) + s6, 24);
+  store<f32>(dk, load<f32>(dk, 28) + hsum(a7) + s7, 28);
+  store<f32>(dk, load<f32>(dk, 32) + hsum(a8) + s8, 32);
+}
