@@ -4,10 +4,14 @@
  *
  *   node --import tsx bench/train-step-profile.ts [batch=128] [threads]
  *   BACKEND=reference MODEL=autoencoder node --import tsx bench/train-step-profile.ts 64
+ *   MODEL=lenet5 node --import tsx bench/train-step-profile.ts 64 1
+ *
+ * A step includes zeroGrad and an SGD (momentum) update, as a training step does.
  */
-import { randn, getBackend, setBackend, F } from '../src/index.js';
+import { randn, getBackend, setBackend, F, optim, type Tensor } from '../src/index.js';
 import { setThreads } from '../src/backends/wasm/runtime.js';
 import { autoencoder, fashionCnn } from '../src/train/default-model.js';
+import { create } from '../src/models/zoo.js';
 import type { Backend } from '../src/backends/backend.js';
 import type { BoundEinsum } from '../src/einsum/types.js';
 
@@ -32,17 +36,22 @@ for (const key of Object.keys(backend)) {
   };
 }
 
-const model = process.env["MODEL"] === "autoencoder" ? autoencoder() : fashionCnn();
-const x = randn([batch, 1, 28, 28]);
+const which = process.env['MODEL'] ?? 'fashion-cnn';
+const model = which === 'autoencoder' ? autoencoder() : which === 'lenet5' ? create('lenet5') : fashionCnn();
+model.train();
+const x = randn(which === 'lenet5' ? [batch, 1, 32, 32] : [batch, 1, 28, 28]);
 const targets = Array.from({ length: batch }, (_, i) => i % 10);
+const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
 const step = (): void => {
-  const out = model.forward(x);
+  opt.zeroGrad();
+  const out = model.forward(x) as Tensor;
   const loss = out.shape.length === 4 ? F.mseLoss(out, x) : F.crossEntropy(out, targets);
   loss.backward();
+  opt.step();
 };
-step();
+step(); step();
 times.clear();
-const steps = 5;
+const steps = Number(process.env['STEPS'] ?? 5);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) step();

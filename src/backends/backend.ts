@@ -47,6 +47,12 @@ export interface Backend {
 
   /** Per-channel mean and biased variance of x [N,C,L] (L = H*W, or 1). */
   channelMoments(x: Float32Array, N: number, C: number, L: number): { mean: Float32Array; variance: Float32Array };
+  /**
+   * Training-mode forward in one kernel: the batch statistics (channelMoments), invStd =
+   * 1 / sqrt(variance + eps) (invStdOf) and y = batchNormApply(x, ..., mean, invStd, ...).
+   */
+  batchNormTraining(x: Float32Array, N: number, C: number, L: number, weight: Float32Array, bias: Float32Array,
+                    eps: number): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array };
   /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x [N,C,L]. */
   batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,
                  invStd: Float32Array, weight: Float32Array, bias: Float32Array): Float32Array;

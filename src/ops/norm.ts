@@ -16,6 +16,7 @@ import { formatShape, sizeOf } from '../tensor/shape.js';
 import { recordOp } from '../autograd/graph.js';
 import { getBackend } from '../backends/registry.js';
 import { checkTensor } from './util.js';
+import { invStdOf } from '../backends/reference/reduce.js';
 
 export interface BatchNormOptions {
   /** Use batch statistics and update the running ones (default false, as torch.nn.functional). */
@@ -68,25 +69,26 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   }
 
   const backend = getBackend();
-  let mean: Float32Array, variance: Float32Array;
+  const w = weight ? weight.data : new Float32Array(C).fill(1);
+  const b = bias ? bias.data : new Float32Array(C);
+  let mean: Float32Array, invStd: Float32Array, out: Tensor;
   if (training) {
-    ({ mean, variance } = backend.channelMoments(x.data, N, C, L));
+    // Statistics, invStd and output in one kernel (x crosses into a fast backend once).
+    const r = backend.batchNormTraining(x.data, N, C, L, w, b, eps);
+    ({ mean, invStd } = r);
+    out = new Tensor(r.y, x.shape);
     // In-place running-statistics update: state, not part of the graph.
     if (runningMean) for (let c = 0; c < C; c++) runningMean.data[c] = (1 - momentum) * runningMean.data[c]! + momentum * mean[c]!;
     if (runningVar) {
       const unbiased = count / (count - 1);
-      for (let c = 0; c < C; c++) runningVar.data[c] = (1 - momentum) * runningVar.data[c]! + momentum * variance[c]! * unbiased;
+      for (let c = 0; c < C; c++) runningVar.data[c] = (1 - momentum) * runningVar.data[c]! + momentum * r.variance[c]! * unbiased;
     }
   } else {
     // Copies: the gradient must see the statistics used now, even if they change later.
     mean = Float32Array.from(runningMean!.data);
-    variance = Float32Array.from(runningVar!.data);
+    invStd = invStdOf(runningVar!.data, eps);
+    out = new Tensor(backend.batchNormApply(x.data, N, C, L, mean, invStd, w, b), x.shape);
   }
-  const invStd = new Float32Array(C);
-  for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(variance[c]! + eps);
-  const w = weight ? weight.data : new Float32Array(C).fill(1);
-  const b = bias ? bias.data : new Float32Array(C);
-  const out = new Tensor(backend.batchNormApply(x.data, N, C, L, mean, invStd, w, b), x.shape);
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return recordOp(out, 'batchNorm', inputs, (g) => {

@@ -76,6 +76,8 @@ describe('wasm backend contract vs the reference interpreter', () => {
       avgPool2dEinsum({ N: 2, C: 3, H, W, R, S, P: convOutputSize(H, R, U, PH), Q: convOutputSize(W, S, V, PW),
         strideH: U, strideW: V, padTop: PH, padLeft: PW, dilationH: 1, dilationW: 1 });
     checkAllTargets(pool(4, 4, 2, 2, 2, 2, 0, 0), 'avgPool 2x2');
+    checkAllTargets(pool(7, 5, 2, 2, 2, 2, 0, 0), 'avgPool 2x2 odd sizes (last row and column dropped)');
+    checkAllTargets(pool(28, 28, 2, 2, 2, 2, 0, 0), 'avgPool 2x2 28x28');
     checkAllTargets(pool(7, 8, 3, 2, 2, 3, 1, 1), 'avgPool 3x2 stride [2,3] pad 1');
     checkAllTargets(pool(5, 5, 3, 3, 1, 1, 1, 1), 'avgPool 3x3 stride 1 pad 1');
     checkAllTargets(nearestUpsampleEinsum({ N: 2, C: 3, H: 3, W: 4, U: 2 }), 'nearest x2');

@@ -6,7 +6,7 @@ import type { Backend } from '../backend.js';
 import { referenceContract } from './contract.js';
 import { binary, unary, unaryGrad } from './elementwise.js';
 import { maxPool2d, maxPool2dBackward } from './max-pool.js';
-import { batchNormApply, batchNormBackward, channelMoments, sum } from './reduce.js';
+import { batchNormApply, batchNormBackward, batchNormTraining, channelMoments, sum } from './reduce.js';
 
 export const reference: Backend = {
   name: 'reference',
@@ -18,6 +18,7 @@ export const reference: Backend = {
   binary,
   sum,
   channelMoments,
+  batchNormTraining,
   batchNormApply,
   batchNormBackward,
 };

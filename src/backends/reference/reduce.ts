@@ -56,6 +56,21 @@ export function channelMoments(x: Float32Array, N: number, C: number, L: number)
   return { mean, variance };
 }
 
+/** 1 / sqrt(variance[c] + eps) per channel (in float64, rounded to float32). */
+export function invStdOf(variance: Float32Array, eps: number): Float32Array {
+  const invStd = new Float32Array(variance.length);
+  for (let c = 0; c < variance.length; c++) invStd[c] = 1 / Math.sqrt(variance[c]! + eps);
+  return invStd;
+}
+
+/** Training-mode forward: the batch statistics, invStd, and the normalised output. */
+export function batchNormTraining(x: Float32Array, N: number, C: number, L: number, weight: Float32Array,
+                                  bias: Float32Array, eps: number): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array } {
+  const { mean, variance } = channelMoments(x, N, C, L);
+  const invStd = invStdOf(variance, eps);
+  return { y: batchNormApply(x, N, C, L, mean, invStd, weight, bias), mean, variance, invStd };
+}
+
 export function batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,
                                invStd: Float32Array, weight: Float32Array, bias: Float32Array): Float32Array {
   const y = new Float32Array(x.length);

@@ -1,8 +1,9 @@
 /**
  * The `wasm` backend: SIMD128 kernels on a worker pool over shared WebAssembly memory, for the
- * einsum kinds that dominate training time (conv2d, convTranspose2d, linear, matmul) and the
- * branchy activations (relu, relu6), plus JavaScript fast paths for memory-bound layers
- * (pooling, upsampling). Every other kernel is the reference one (object spread), so nothing is
+ * einsum kinds that dominate training time (conv2d, convTranspose2d, linear, matmul), batch
+ * normalisation (forward and backward), 2x2 max pooling and the activations JavaScript is slow
+ * at (relu, relu6, tanh), plus JavaScript fast paths for other memory-bound layers (average
+ * pooling, upsampling). Every other kernel is the reference one (object spread), so nothing is
  * ever missing.
  *
  * Importing this module registers the backend and makes it the default when the runtime can
@@ -14,6 +15,7 @@ import { reference } from '../reference/index.js';
 import { registerBackend } from '../registry.js';
 import { wasmContract } from './contract.js';
 import { maxPool2d } from './max-pool.js';
+import { batchNormApply, batchNormBackward, batchNormTraining } from './batchnorm.js';
 import { unary, unaryGrad } from './elementwise.js';
 import { compileKernelModule, unsupportedReason } from './loader.js';
 import { provideModule } from './runtime.js';
@@ -27,6 +29,9 @@ export const wasm: Backend = {
   maxPool2d,
   unary,
   unaryGrad,
+  batchNormTraining,
+  batchNormApply,
+  batchNormBackward,
 };
 
 /** Whether the wasm backend is registered (and the default) in this process. */

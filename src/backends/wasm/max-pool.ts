@@ -1,18 +1,44 @@
 /**
- * Max pooling with the common 2x2, stride-2, unpadded, undilated window unrolled; every other
- * window goes to the reference loop. Pooling moves more bytes than it computes, so this stays
- * in JavaScript (a copy into wasm memory would cost as much as the work). The rules are the
- * reference's, exactly: the first maximum in window order (r, then s) wins ties, and the first
- * NaN in the window wins over any number (NaN propagates).
+ * Max pooling with the common 2x2, stride-2, unpadded, undilated window on a SIMD kernel
+ * (assembly/pool.ts, threads split the planes) for large inputs, unrolled in JavaScript for
+ * small ones; every other window goes to the reference loop. The rules are the reference's,
+ * exactly: the first maximum in window order (r, then s) wins ties, and the first NaN in the
+ * window wins over any number (NaN propagates).
  */
 import type { Pool2dParams } from '../../einsum/types.js';
 import { maxPool2d as referenceMaxPool2d } from '../reference/max-pool.js';
+import { call, splitRange, threadsFor } from './runtime.js';
+
+/**
+ * Below this many input elements the JavaScript loop beats the copies into wasm memory and
+ * back (the kernel itself is ~8x faster than the loop).
+ */
+const MIN_WASM_ELEMENTS = 16384;
+
+export function maxPool2x2Wasm(x: Float32Array, p: Pool2dParams): { y: Float32Array; argmax: Int32Array } {
+  const { N, C, H, W, P, Q } = p;
+  const ylen = N * C * P * Q;
+  return call((r) => {
+    const xp = r.arena.put(x), yp = r.arena.alloc(ylen * 4), ap = r.arena.alloc(ylen * 4);
+    // ~8 vector operations per output.
+    const parts = splitRange(N * C, threadsFor(r, 8 * ylen)).map(([t0, t1]) => [xp, yp, ap, H, W, P, Q, t0, t1]);
+    return {
+      steps: [['f32_maxpool2x2', parts]],
+      finish: () => {
+        const argmax = new Int32Array(ylen);
+        argmax.set(new Int32Array(r.memory.buffer, ap, ylen));
+        return { y: r.arena.take(yp, ylen), argmax };
+      },
+    };
+  });
+}
 
 export function maxPool2d(x: Float32Array, p: Pool2dParams): { y: Float32Array; argmax: Int32Array } {
   const { N, C, H, W, P, Q } = p;
   const fast = p.R === 2 && p.S === 2 && p.strideH === 2 && p.strideW === 2 && p.padTop === 0 &&
     p.padLeft === 0 && p.dilationH === 1 && p.dilationW === 1 && 2 * P <= H && 2 * Q <= W;
   if (!fast) return referenceMaxPool2d(x, p);
+  if (x.length >= MIN_WASM_ELEMENTS) return maxPool2x2Wasm(x, p);
   const y = new Float32Array(N * C * P * Q);
   const argmax = new Int32Array(y.length);
   let o = 0;

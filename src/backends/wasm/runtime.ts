@@ -12,6 +12,7 @@ export const KERNEL_NAMES = [
   'f32_gemm', 'f32_gemm_strided', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
   'dwconv2d_forward', 'dwconv2d_backward_input', 'dwconv2d_backward_filter',
   'f32_relu', 'f32_relu_grad', 'f32_relu6', 'f32_relu6_grad',
+  'bn_train_forward', 'bn_apply', 'bn_backward', 'f32_maxpool2x2', 'f32_tanh', 'f32_tanh_grad',
 ];
 
 export interface Runtime {

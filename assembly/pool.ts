@@ -1,0 +1,72 @@
+// 2x2, stride-2, unpadded max pooling with argmax, planes [t0, t1) of x [planes, H, W] (an
+// odd last row or column is dropped, P = H/2, Q = W/2 rounded down). The rules are the
+// reference's exactly: in window order (r, then s) the first maximum wins ties and the first
+// NaN wins over any number. Four windows at a time: two rows of eight floats are split into
+// even and odd columns and reduced as a tournament (left vs right, then top vs bottom), each
+// match taking the later candidate only if it is greater, or NaN against a number; that is the
+// window-order scan's result. argmax is the flat index into x.
+
+/** Winner of (va, ia) against the later (vb, ib): the mask where vb wins. */
+// @ts-ignore: decorator
+@inline
+function laterWins(va: v128, vb: v128): v128 {
+  return v128.or(f32x4.gt(vb, va), v128.and(f32x4.ne(vb, vb), f32x4.eq(va, va)));
+}
+
+// @ts-ignore: decorator
+@inline
+function laterWinsScalar(a: f32, b: f32): bool {
+  return b > a || (b != b && a == a);
+}
+
+/** The four windows starting at output column q of the row pair at flat index i, stored at o. */
+// @ts-ignore: decorator
+@inline
+function windows4(x: usize, y: usize, argmax: usize, i: i32, W: i32, q: i32, o: i32): void {
+  const at = x + (<usize>(i + 2 * q) << 2);
+  const t0 = v128.load(at), t1 = v128.load(at, 16);
+  const b0 = v128.load(at + (<usize>W << 2)), b1 = v128.load(at + (<usize>W << 2), 16);
+  const a = i32x4.shuffle(t0, t1, 0, 2, 4, 6), b = i32x4.shuffle(t0, t1, 1, 3, 5, 7);
+  const c = i32x4.shuffle(b0, b1, 0, 2, 4, 6), d = i32x4.shuffle(b0, b1, 1, 3, 5, 7);
+  const ia = i32x4.add(i32x4.splat(i + 2 * q), i32x4(0, 2, 4, 6)), ic = i32x4.add(ia, i32x4.splat(W));
+  const one = i32x4.splat(1);
+  const mTop = laterWins(a, b), mBottom = laterWins(c, d);
+  const top = v128.bitselect(b, a, mTop), itop = v128.bitselect(i32x4.add(ia, one), ia, mTop);
+  const bottom = v128.bitselect(d, c, mBottom), ibottom = v128.bitselect(i32x4.add(ic, one), ic, mBottom);
+  const m = laterWins(top, bottom);
+  v128.store(y + (<usize>o << 2), v128.bitselect(bottom, top, m));
+  v128.store(argmax + (<usize>o << 2), v128.bitselect(ibottom, itop, m));
+}
+
+/** One window (rows shorter than four windows), branch-free: the same matches with selects. */
+// @ts-ignore: decorator
+@inline
+function window1(x: usize, y: usize, argmax: usize, ia: i32, W: i32, o: i32): void {
+  const ic = ia + W;
+  const a = load<f32>(x + (<usize>ia << 2)), b = load<f32>(x + (<usize>(ia + 1) << 2));
+  const c = load<f32>(x + (<usize>ic << 2)), d = load<f32>(x + (<usize>(ic + 1) << 2));
+  const mTop = laterWinsScalar(a, b), mBottom = laterWinsScalar(c, d);
+  const top = select<f32>(b, a, mTop), itop = select<i32>(ia + 1, ia, mTop);
+  const bottom = select<f32>(d, c, mBottom), ibottom = select<i32>(ic + 1, ic, mBottom);
+  const m = laterWinsScalar(top, bottom);
+  store<f32>(y + (<usize>o << 2), select<f32>(bottom, top, m));
+  store<i32>(argmax + (<usize>o << 2), select<i32>(ibottom, itop, m));
+}
+
+export function f32_maxpool2x2(x: usize, y: usize, argmax: usize, H: i32, W: i32, P: i32, Q: i32, t0: i32, t1: i32): void {
+  for (let t = t0; t < t1; t++) {
+    for (let p = 0; p < P; p++) {
+      const i = (t * H + 2 * p) * W; // flat index of the window row's first element
+      const o = (t * P + p) * Q;
+      if (Q < 4) {
+        for (let q = 0; q < Q; q++) window1(x, y, argmax, i + 2 * q, W, o + q);
+        continue;
+      }
+      let q = 0;
+      for (; q + 4 <= Q; q += 4) windows4(x, y, argmax, i, W, q, o + q);
+      // A ragged end: the last four windows again, overlapping (same values rewritten); a
+      // scalar tail's data-dependent branches cost more than the whole vector row.
+      if (q < Q) windows4(x, y, argmax, i, W, Q - 4, o + Q - 4);
+    }
+  }
+}
