@@ -57,6 +57,17 @@ function padInto(src: usize, rows: i32, cols: i32, buf: usize, Hp: i32, Wp: i32,
   }
 }
 
+/**
+ * Whether a rows x cols plane placed at (top, left) lies wholly inside a padded buffer of
+ * Hp rows and row stride Wp (8 floats of slack): then the 3x3 kernels may copy it in
+ * themselves, unclipped. (Not when P or Q is smaller than the input reaches, a crop.)
+ */
+// @ts-ignore: decorator
+@inline
+function fits(rows: i32, cols: i32, top: i32, left: i32, Hp: i32, Wp: i32): bool {
+  return top >= 0 && left >= 0 && top + rows <= Hp && left + cols <= Wp - 8;
+}
+
 /** buf[ih + PH][iw + PW] = plane[ih][iw] inside the window's reach, 0 elsewhere. */
 // @ts-ignore: decorator
 @inline
@@ -171,7 +182,7 @@ export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: 
     const n = t / C, c = t - n * C;
     const plane = x + (<usize>t * HW << 2);
     // Stride 1 after the first plane (border zeroed): the kernel copies the plane in itself.
-    const fused = fast == 1 && t > t0;
+    const fused = fast == 1 && t > t0 && fits(cp.H, cp.W, cp.PH, cp.PW, padRows(cp), Wp);
     if (!fused) padPlane(cp, plane, buf, t > t0);
     for (let k = 0; k < Mg; k++) {
       const m = c * Mg + k;
@@ -212,9 +223,10 @@ export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usiz
         // 3x3 (one output channel per plane, so nothing to accumulate): after the first plane
         // the kernel copies dy in itself, as in the forward.
         if (Mg == 1 && R == 3 && S == 3 && cp.DH == 1 && cp.DW == 1) {
-          if (t == t0) padInto(g, P, Q, buf, Hb, Wb, T, L, false);
+          const fused = t > t0 && fits(P, Q, T, L, Hb, Wb);
+          if (!fused) padInto(g, P, Q, buf, Hb, Wb, T, L, t > t0);
           f32_dwconv3x3s1_wasmsimd(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2), H, W, 0,
-            t > t0 ? g : 0, P, Q, T, L);
+            fused ? g : 0, P, Q, T, L);
           continue;
         }
         padInto(g, P, Q, buf, Hb, Wb, T, L, t > t0 || k > 0);
@@ -348,7 +360,7 @@ export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usi
     for (let n = 0; n < N; n++) {
       const plane = x + ((<usize>n * C + <usize>c) * HW << 2);
       // Stride 1 after the first plane (border zeroed): the kernel copies the plane in itself.
-      const fused = fast && (c > c0 || n > 0);
+      const fused = fast && (c > c0 || n > 0) && fits(cp.H, cp.W, cp.PH, cp.PW, padRows(cp), Wp);
       if (!fused) padPlane(cp, plane, buf, c > c0 || n > 0);
       for (let k = 0; k < Mg; k++) {
         const m = c * Mg + k;

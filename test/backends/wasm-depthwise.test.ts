@@ -18,11 +18,13 @@ import { randomArray } from './wasm-naive.js';
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 interface Shape { N: number; C: number; H: number; W: number; mult?: number; R?: number; U?: number; V?: number;
-  pad?: number; padW?: number; D?: number }
+  pad?: number; padW?: number; D?: number;
+  /** Extra padding after (bottom/right) beyond `pad`; negative crops the output (P, Q are free). */
+  padEnd?: number }
 
 function params(s: Shape): Conv2dParams | null {
   const R = s.R ?? 3, U = s.U ?? 1, V = s.V ?? U, PH = s.pad ?? 1, PW = s.padW ?? PH, D = s.D ?? 1;
-  const P = convOutputSize(s.H, R, U, PH, PH, D), Q = convOutputSize(s.W, R, V, PW, PW, D);
+  const P = convOutputSize(s.H, R, U, PH, PH + (s.padEnd ?? 0), D), Q = convOutputSize(s.W, R, V, PW, PW + (s.padEnd ?? 0), D);
   if (P < 1 || Q < 1) return null;
   return { N: s.N, C: s.C, H: s.H, W: s.W, M: s.C * (s.mult ?? 1), R, S: R, P, Q, strideH: U, strideW: V,
     padTop: PH, padLeft: PW, dilationH: D, dilationW: D, groups: s.C };
@@ -55,6 +57,9 @@ function shapes(): Shape[] {
   out.push({ N: 1, C: 2, H: 8, W: 11, pad: 1, padW: 0 }, { N: 1, C: 2, H: 8, W: 11, pad: 0, padW: 2, U: 2 });
   out.push({ N: 2, C: 3, H: 9, W: 10, D: 2, pad: 2 }, { N: 1, C: 2, H: 8, W: 9, R: 5, pad: 2, mult: 2 });
   out.push({ N: 1, C: 4, H: 56, W: 56 }, { N: 3, C: 5, H: 14, W: 14, U: 2 });
+  for (const padEnd of [-2, -1, 1, 2]) for (const U of [1, 2]) out.push({ N: 2, C: 3, H: 9, W: 11, U, padEnd });
+  // A crop wider than the padded rows' 8 floats of slack.
+  for (const U of [1, 2]) out.push({ N: 2, C: 3, H: 20, W: 21, U, padEnd: -11 });
   return out;
 }
 
