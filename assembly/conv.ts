@@ -1,13 +1,14 @@
 // Convolution forward and both gradients as im2col + GEMM, over slices of the work so the host
 // can hand each thread a disjoint piece:
-//   forward:         images [n0, n1) x output pixels [j0, j1)
+//   forward:         images [n0, n1) x filter rows [m0, m1) x output pixels [j0, j1)
 //   data gradient:   images [n0, n1) x input channels [c0, c1)   (col2im writes stay disjoint)
 //   filter gradient: input channels [c0, c1), summed over images [n0, n1)
 // A 1x1, stride-1, unpadded convolution is a plain GEMM on the input: no im2col.
 
 import { ConvParams, paramsAt } from './params';
-import { f32_gemm, gemmScratchBytes, NR } from './gemm';
+import { f32_gemm, f32_gemm_macro_4x8, gemmScratchBytes, packB, KC, MC, NC, NR } from './gemm';
 import { im2col, col2im } from './im2col';
+import { kStep, packConvFilter, packConvRows, paddedRows, rowsPackable } from './conv-pack';
 
 /** Floats of im2col buffer per thread (1 MiB: stays in L2 between im2col and packing). */
 const COL_FLOATS: i32 = 1 << 18;
@@ -38,31 +39,65 @@ function colBuffer(scratch: usize): usize {
   return (scratch + <usize>gemmScratchBytes() + 15) & ~<usize>15;
 }
 
-/** y[n, m, j] = bias[m] + sum_k w[m, k] * col[k, j] for n in [n0, n1), j in [j0, j1). */
-export function conv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: usize,
-                               n0: i32, n1: i32, j0: i32, j1: i32, scratch: usize): void {
+/**
+ * Floats of packed B per forward block: a kc x nb block (256 KiB) stays in L2 next to the
+ * filter block the macro-kernel streams through it.
+ */
+const FWD_B_FLOATS: i32 = 1 << 16;
+
+/** Pack the filter for conv2d_forward: panels [u0, u1) of packConvFilter (assembly/conv-pack.ts). */
+export function conv2d_pack_filter(pp: usize, w: usize, ap: usize, u0: i32, u1: i32): void {
+  packConvFilter(paramsAt(pp), w, ap, u0, u1);
+}
+
+/**
+ * y[n, m, j] = bias[m] + sum_k w[m, k] * B[k, j] for images [n0, n1), rows [m0, m1) of every
+ * group (m0 a multiple of MR) and output pixels [j0, j1) (j0 a multiple of NR), where B is the
+ * image's im2col matrix. `ap` is the filter packed by conv2d_pack_filter. B is packed block by
+ * block straight from the image when every pixel panel lies in one output row (packConvRows),
+ * from the image itself for a 1x1 stride-1 unpadded conv (a plain GEMM), else through im2col.
+ */
+export function conv2d_forward(pp: usize, x: usize, ap: usize, bias: usize, y: usize,
+                               n0: i32, n1: i32, m0: i32, m1: i32, j0: i32, j1: i32, scratch: usize): void {
   const cp = paramsAt(pp);
   const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, K = Cg * cp.R * cp.S;
   const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
+  const mEnd = min(m1, Mg);
+  if (m0 >= mEnd || j0 >= j1) return;
+  const Mgp = paddedRows(Mg);
+  const kstep = kStep(K);
+  const sb = (scratch + 15) & ~<usize>15;
+  const tile = sb + (<usize>(MC * KC + KC * NC) << 2);
   const col = colBuffer(scratch);
-  const chunk = chunkFor(K);
-  const mode = bias != 0 ? 2 : 0;
   const pointwise = isPointwise(cp);
-  for (let n = n0; n < n1; n++) {
-    for (let g = 0; g < G; g++) {
+  const rows = !pointwise && rowsPackable(cp);
+  const viaCol = !pointwise && !rows;
+  let nb = max(NR, FWD_B_FLOATS / kstep / NR * NR);
+  if (viaCol) nb = min(nb, chunkFor(K));
+  const mode = bias != 0 ? 2 : 0;
+  const ldcb = <usize>PQ << 2;
+  for (let g = 0; g < G; g++) {
+    const apg = ap + ((<usize>g * <usize>Mgp * <usize>K) << 2);
+    for (let n = n0; n < n1; n++) {
       const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
-      const wg = w + (<usize>g * Mg * K << 2);
       const yg = y + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
-      const bg = bias != 0 ? bias + (<usize>(g * Mg) << 2) : 0;
-      if (pointwise) {
-        f32_gemm(Mg, j1 - j0, K, wg, K, 1, xg + (<usize>j0 << 2), <i32>HW, 1,
-          yg + (<usize>j0 << 2), PQ, mode, bg, scratch);
-        continue;
-      }
-      for (let ja = j0; ja < j1; ja += chunk) {
-        const jb = min(j1, ja + chunk), jn = jb - ja;
-        im2col(cp, xg, 0, Cg, ja, jb, col, jn);
-        f32_gemm(Mg, jn, K, wg, K, 1, col, jn, 1, yg + (<usize>ja << 2), PQ, mode, bg, scratch);
+      for (let ja = j0; ja < j1; ja += nb) {
+        const jn = min(nb, j1 - ja);
+        if (viaCol) im2col(cp, xg, 0, Cg, ja, ja + jn, col, jn);
+        for (let pc = 0; pc < K; pc += kstep) {
+          const kc = min(kstep, K - pc);
+          if (rows) packConvRows(cp, xg, pc, kc, ja, jn, sb);
+          else if (pointwise) packB(kc, jn, xg + ((<usize>pc * HW + <usize>ja) << 2), HW, 1, sb);
+          else packB(kc, jn, col + (<usize>(pc * jn) << 2), <usize>jn, 1, sb);
+          const m = pc == 0 ? mode : 1;
+          const apb = apg + (<usize>(pc * Mgp) << 2);
+          for (let ic = m0; ic < mEnd; ic += MC) {
+            const mc = min(MC, mEnd - ic);
+            f32_gemm_macro_4x8(mc, jn, kc, apb + (<usize>(ic * kc) << 2), sb,
+              yg + <usize>ic * ldcb + (<usize>ja << 2), ldcb, m,
+              m == 2 ? bias + (<usize>(g * Mg + ic) << 2) : 0, tile);
+          }
+        }
       }
     }
   }

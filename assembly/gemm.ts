@@ -93,7 +93,7 @@ function f32_gemm_4x8_wasmsimd(kc: i32, ap: usize, bp: usize, c: usize, ldc: usi
  * Pack an mc x kc block of A (element strides rs, cs) into MR-row panels: panel-major, then k,
  * then the MR rows of the panel. Rows past mc are zero so the micro-kernel never branches.
  */
-function packA(mc: i32, kc: i32, a: usize, rs: usize, cs: usize, ap: usize): void {
+export function packA(mc: i32, kc: i32, a: usize, rs: usize, cs: usize, ap: usize): void {
   const rsb = rs << 2, csb = cs << 2;
   for (let ip = 0; ip < mc; ip += MR) {
     const rows = min(MR, mc - ip);
@@ -145,7 +145,7 @@ function packA(mc: i32, kc: i32, a: usize, rs: usize, cs: usize, ap: usize): voi
  * Pack a kc x nc block of B (element strides rs, cs) into NR-column panels: panel-major, then
  * k, then the NR columns. Columns past nc are zero.
  */
-function packB(kc: i32, nc: i32, b: usize, rs: usize, cs: usize, bp: usize): void {
+export function packB(kc: i32, nc: i32, b: usize, rs: usize, cs: usize, bp: usize): void {
   const rsb = rs << 2, csb = cs << 2;
   for (let jp = 0; jp < nc; jp += NR) {
     const cols = min(NR, nc - jp);
@@ -201,6 +201,48 @@ function packB(kc: i32, nc: i32, b: usize, rs: usize, cs: usize, bp: usize): voi
   }
 }
 
+/**
+ * The macro-kernel: C[mc, nc] (mode as f32_gemm) from an mc x kc block of A packed by packA at
+ * `ap` and a kc x nc block of B packed by packB at `bp`. `ldcb` is C's row stride in bytes;
+ * `bias` points at the block's first bias (row bias for mode 2, column bias for mode 3);
+ * `tile` is MR*NR + NR floats of scratch for the edge tiles.
+ */
+export function f32_gemm_macro_4x8(mc: i32, nc: i32, kc: i32, ap0: usize, bp0: usize, c: usize, ldcb: usize,
+                                   m: i32, bias: usize, tile: usize): void {
+  const tbias = tile + (<usize>(MR * NR) << 2);
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const bp = bp0 + (<usize>(jr * kc) << 2);
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const ap = ap0 + (<usize>(ir * kc) << 2);
+      const cp = c + <usize>ir * ldcb + (<usize>jr << 2);
+      const bi = m == 2 ? bias + (<usize>ir << 2) : m == 3 ? bias + (<usize>jr << 2) : 0;
+      if (mr == MR && nr == NR) {
+        f32_gemm_4x8_wasmsimd(kc, ap, bp, cp, ldcb, m, bi);
+      } else {
+        // Edge tile: run the full kernel on a private tile, then copy the valid part.
+        for (let i = 0; i < NR; i++) {
+          const inb = (m == 2 && i < mr) || (m == 3 && i < nr);
+          store<f32>(tbias + (<usize>i << 2), inb ? load<f32>(bi + (<usize>i << 2)) : 0);
+        }
+        for (let i = 0; i < MR; i++) {
+          for (let j = 0; j < NR; j++) {
+            store<f32>(tile + (<usize>(i * NR + j) << 2),
+              m == 1 && i < mr && j < nr ? load<f32>(cp + <usize>i * ldcb + (<usize>j << 2)) : 0);
+          }
+        }
+        f32_gemm_4x8_wasmsimd(kc, ap, bp, tile, <usize>(NR << 2), m, tbias);
+        for (let i = 0; i < mr; i++) {
+          for (let j = 0; j < nr; j++) {
+            store<f32>(cp + <usize>i * ldcb + (<usize>j << 2), load<f32>(tile + (<usize>(i * NR + j) << 2)));
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Fill C (or C = bias per row) when K = 0: the empty sum. */
 function fillEmpty(M: i32, N: i32, c: usize, ldc: i32, mode: i32, bias: usize): void {
   if (mode == 1) return;
@@ -225,7 +267,6 @@ export function f32_gemm(M: i32, N: i32, K: i32,
   const sa = (scratch + 15) & ~<usize>15;
   const sb = sa + (<usize>(MC * KC) << 2);
   const tile = sb + (<usize>(KC * NC) << 2);
-  const tbias = tile + (<usize>(MR * NR) << 2);
   const ldcb = <usize>ldc << 2;
   const kblocks = (K + KC - 1) / KC;
   const kstep = ((K + kblocks - 1) / kblocks + 3) & ~3;
@@ -238,37 +279,8 @@ export function f32_gemm(M: i32, N: i32, K: i32,
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
         packA(mc, kc, a + ((<usize>ic * rsA + <usize>pc * csA) << 2), rsA, csA, sa);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bp = sb + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const ap = sa + (<usize>(ir * kc) << 2);
-            const cp = c + <usize>(ic + ir) * ldcb + (<usize>(jc + jr) << 2);
-            const bi = m == 2 ? bias + (<usize>(ic + ir) << 2) : m == 3 ? bias + (<usize>(jc + jr) << 2) : 0;
-            if (mr == MR && nr == NR) {
-              f32_gemm_4x8_wasmsimd(kc, ap, bp, cp, ldcb, m, bi);
-            } else {
-              // Edge tile: run the full kernel on a private tile, then copy the valid part.
-              for (let i = 0; i < NR; i++) {
-                const inb = (m == 2 && i < mr) || (m == 3 && i < nr);
-                store<f32>(tbias + (<usize>i << 2), inb ? load<f32>(bi + (<usize>i << 2)) : 0);
-              }
-              for (let i = 0; i < MR; i++) {
-                for (let j = 0; j < NR; j++) {
-                  store<f32>(tile + (<usize>(i * NR + j) << 2),
-                    m == 1 && i < mr && j < nr ? load<f32>(cp + <usize>i * ldcb + (<usize>j << 2)) : 0);
-                }
-              }
-              f32_gemm_4x8_wasmsimd(kc, ap, bp, tile, <usize>(NR << 2), m, tbias);
-              for (let i = 0; i < mr; i++) {
-                for (let j = 0; j < nr; j++) {
-                  store<f32>(cp + <usize>i * ldcb + (<usize>j << 2), load<f32>(tile + (<usize>(i * NR + j) << 2)));
-                }
-              }
-            }
-          }
-        }
+        f32_gemm_macro_4x8(mc, nc, kc, sa, sb, c + <usize>ic * ldcb + (<usize>jc << 2), ldcb, m,
+          m == 2 ? bias + (<usize>ic << 2) : m == 3 ? bias + (<usize>jc << 2) : 0, tile);
       }
     }
   }

@@ -8,6 +8,13 @@ import type { Conv2dParams } from '../../einsum/types.js';
 import type { Runtime } from './runtime.js';
 import { call, splitRange, threadsFor } from './runtime.js';
 
+/** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
+const MR = 4, NR = 8;
+/** Filters up to this many floats are packed by one thread (see conv2dForward). */
+const PACK_ALONE_FLOATS = 1 << 16;
+/** Floats readable past an image: a vector load at the border may touch NR - 1 of them. */
+const X_SLACK = NR;
+
 /** The 16-int parameter block assembly/params.ts reads. */
 function putParams(r: Runtime, p: Conv2dParams): number {
   return r.arena.put(Int32Array.from([
@@ -39,7 +46,11 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
   const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);
-    const xp = r.arena.put(x), wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
+    // X_SLACK floats after x: packConvRows loads whole vectors at the image's right border and
+    // masks the lanes past it (the params block before x covers the left border's).
+    const xp = r.arena.alloc((x.length + X_SLACK) * 4);
+    r.arena.view().set(x, xp >> 2);
+    const wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
     const ylen = p.N * p.M * p.P * p.Q;
     const yp = r.arena.alloc(ylen * 4);
     const T = threadsFor(r, 2 * macs(p));
@@ -49,13 +60,26 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
       for (const [a, z] of splitRange(p.N * p.C, T)) parts.push([pp, xp, wp, bp, yp, a, z, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
     }
+    // The filter is packed once per call, shared by every thread, image and pixel block.
+    const Mg = p.M / p.groups, K = (p.C / p.groups) * p.R * p.S;
+    const panels = Math.ceil(Mg / MR);
+    const ap = r.arena.alloc(p.groups * panels * MR * K * 4);
+    // A small filter is packed on the calling thread alone: a second step on the workers would
+    // cost a wake-up and a barrier (tens of microseconds) for a few microseconds of packing.
+    const packThreads = p.groups * panels * MR * K > PACK_ALONE_FLOATS ? T : 1;
+    const pack = splitRange(p.groups * panels, packThreads).map(([a, z]) => [pp, wp, ap, a, z]);
     const PQ = p.P * p.Q;
+    const scratch = (): number => r.arena.alloc(r.scratchBytes);
     if (byImages(p.N, T)) {
-      for (const [a, z] of splitRange(p.N, T)) parts.push([pp, xp, wp, bp, yp, a, z, 0, PQ, r.arena.alloc(r.scratchBytes)]);
+      for (const [a, z] of splitRange(p.N, T)) parts.push([pp, xp, ap, bp, yp, a, z, 0, Mg, 0, PQ, scratch()]);
+    } else if (PQ >= 4 * NR * T || Mg < 4 * MR * T) {
+      // Pixel blocks, NR-aligned so no panel is split between threads.
+      for (const [a, z] of splitRange(PQ, T, NR)) parts.push([pp, xp, ap, bp, yp, 0, p.N, 0, Mg, a, z, scratch()]);
     } else {
-      for (const [a, z] of splitRange(PQ, T, 8)) parts.push([pp, xp, wp, bp, yp, 0, p.N, a, z, r.arena.alloc(r.scratchBytes)]);
+      // Few pixels (a late, small-plane layer): split the filters, whole MR-row panels each.
+      for (const [a, z] of splitRange(Mg, T, MR)) parts.push([pp, xp, ap, bp, yp, 0, p.N, a, z, 0, PQ, scratch()]);
     }
-    return { steps: [['conv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
+    return { steps: [['conv2d_pack_filter', pack], ['conv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
   });
 }
 
@@ -129,8 +153,5 @@ function dwScratchBytes(p: Conv2dParams): number {
   const wp = (p.Q - 1) * p.strideW + (p.S - 1) * p.dilationW + 1;
   // The stride-1 data gradient pads dy to (H + (R-1)*DH) x (W + (S-1)*DW) instead.
   const hb = p.H + (p.R - 1) * p.dilationH, wb = p.W + (p.S - 1) * p.dilationW;
-  // The 3x3 stride-2 data gradient: dy padded to Hg x (A4 + 9) plus a row of 2 * A4.
-  const a4 = Math.ceil(Math.ceil((p.padLeft + p.W) / 2) / 4) * 4;
-  const g = (Math.floor((p.padTop + p.H - 1) / 2) + 2) * (a4 + 9) + 2 * a4;
-  return (Math.max(Math.max(hp, hb, p.H + p.padTop) * (Math.max(wp, wb, p.W + p.padLeft) + 8), g) + 64) * 4;
+  return (Math.max(hp, hb, p.H + p.padTop) * (Math.max(wp, wb, p.W + p.padLeft) + 8) + 64) * 4;
 }

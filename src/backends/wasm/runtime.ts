@@ -9,7 +9,7 @@ import { Pool, availableCores } from './pool.js';
 
 /** Kernel exports that may run on worker threads (the pool addresses them by index). */
 export const KERNEL_NAMES = [
-  'f32_gemm', 'f32_gemm_strided', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
+  'f32_gemm', 'f32_gemm_strided', 'conv2d_pack_filter', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
   'dwconv2d_forward', 'dwconv2d_backward_input', 'dwconv2d_backward_filter',
   'f32_relu', 'f32_relu_grad', 'f32_relu6', 'f32_relu6_grad',
   'bn_train_forward', 'bn_apply', 'bn_backward', 'f32_maxpool2x2', 'f32_tanh', 'f32_tanh_grad',
