@@ -2,7 +2,8 @@
 // direct kernels over a zero-padded copy of one input plane, so the inner loops read without
 // bounds checks. im2col + GEMM would run a GEMM with K = R*S (9): all packing, no reuse.
 // Vector paths cover stride 1 and 2 along the row (f32x4 over 4 output columns); other strides
-// take the scalar loop.
+// take the scalar loop. 3x3 filters at dilation 1 and stride 1 or 2 (MobileNet's) run the
+// micro-kernels of dwconv3x3.ts; this file pads planes and dispatches.
 
 import { ConvParams, paramsAt } from './params';
 import { madd } from './gemm';
