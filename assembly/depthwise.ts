@@ -356,13 +356,17 @@ export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usi
   const buf = (scratch + 15) & ~<usize>15;
   const vec = V == 1 || V == 2;
   const fast = R == 3 && S == 3 && U == 1 && V == 1 && cp.DH == 1 && cp.DW == 1;
-  for (let c = c0; c < c1; c++) {
-    for (let k = 0; k < Mg; k++) memory.fill(dw + (<usize>((c * Mg + k) * RS) << 2), 0, <usize>RS << 2);
-    for (let n = 0; n < N; n++) {
+  memory.fill(dw + (<usize>(c0 * Mg * RS) << 2), 0, <usize>((c1 - c0) * Mg * RS) << 2);
+  // Images outside, channels inside: each image's slice of x and dy is read as one sequential
+  // stream (channel-major order jumps a whole image ahead per plane, and N=32 is memory bound).
+  // Every dw element still sums over n in ascending order, so results don't depend on threads.
+  for (let n = 0; n < N; n++) {
+    for (let c = c0; c < c1; c++) {
       const plane = x + ((<usize>n * C + <usize>c) * HW << 2);
+      const first = n == 0 && c == c0;
       // Stride 1 after the first plane (border zeroed): the kernel copies the plane in itself.
-      const fused = fast && (c > c0 || n > 0) && fits(cp.H, cp.W, cp.PH, cp.PW, padRows(cp), Wp);
-      if (!fused) padPlane(cp, plane, buf, c > c0 || n > 0);
+      const fused = fast && !first && fits(cp.H, cp.W, cp.PH, cp.PW, padRows(cp), Wp);
+      if (!fused) padPlane(cp, plane, buf, !first);
       for (let k = 0; k < Mg; k++) {
         const m = c * Mg + k;
         const g = dy + ((<usize>n * cp.M + <usize>m) * PQ << 2);

@@ -63,6 +63,15 @@ function shapes(): Shape[] {
   return out;
 }
 
+/** Forward and both gradients through the contract dispatch, on `threads` threads. */
+function runAll(e: BoundEinsum, threads: number): Float32Array[] {
+  setThreads(threads);
+  if (threads > 1) waitForThreads();
+  const ops = { I: randomArray(size(e.shapes['I']!), 1), F: randomArray(size(e.shapes['F']!), 2),
+    dO: randomArray(size(e.shapes['O']!), 3) };
+  return [wasm.contract(e, 'O', ops), wasm.contract(e, 'I', ops), wasm.contract(e, 'F', ops)];
+}
+
 describe('wasm depthwise conv vs the reference backend', () => {
   // Tiny shapes too run split across threads here, so every split path is tested.
   setMinParallelFlops(0);
@@ -78,4 +87,12 @@ describe('wasm depthwise conv vs the reference backend', () => {
       }
     });
   }
+
+  it('gives the same results on 1 and 2 threads (bit for bit), also for the filter gradient over images', () => {
+    for (const s of [{ N: 3, C: 5, H: 13, W: 18 }, { N: 3, C: 5, H: 13, W: 18, U: 2 }, { N: 2, C: 3, H: 9, W: 9, mult: 2 }]) {
+      const e = conv2dEinsum(params(s)!);
+      const one = runAll(e, 1), two = runAll(e, 2);
+      one.forEach((a, i) => assertClose(two[i]!, a, `${JSON.stringify(s)} threads 1 vs 2, output ${i}`, 0, 0));
+    }
+  });
 });
