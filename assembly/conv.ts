@@ -1,6 +1,6 @@
 // Convolution forward and both gradients as im2col + GEMM, over slices of the work so the host
 // can hand each thread a disjoint piece:
-//   forward:         images [n0, n1) x filter rows [m0, m1) x output pixels [j0, j1)
+//   forward:         units of (image, pixel block, filter-row block) taken from a shared counter
 //   data gradient:   images [n0, n1) x input channels [c0, c1)   (col2im writes stay disjoint)
 //   filter gradient: input channels [c0, c1), summed over images [n0, n1)
 // A 1x1, stride-1, unpadded convolution is a plain GEMM on the input: no im2col.
@@ -51,19 +51,21 @@ export function conv2d_pack_filter(pp: usize, w: usize, ap: usize, u0: i32, u1: 
 }
 
 /**
- * y[n, m, j] = bias[m] + sum_k w[m, k] * B[k, j] for images [n0, n1), rows [m0, m1) of every
- * group (m0 a multiple of MR) and output pixels [j0, j1) (j0 a multiple of NR), where B is the
- * image's im2col matrix. `ap` is the filter packed by conv2d_pack_filter. B is packed block by
- * block straight from the image when every pixel panel lies in one output row (packConvRows),
- * from the image itself for a 1x1 stride-1 unpadded conv (a plain GEMM), else through im2col.
+ * y[n, m, j] = bias[m] + sum_k w[m, k] * B[k, j], where B is image n's im2col matrix and `ap`
+ * the filter packed by conv2d_pack_filter. The work is cut into units (image, block of `nb`
+ * pixels, block of `mb` filter rows of every group) that the threads of a call take from the
+ * shared counter at `next` (an i32 the host zeroes) until none is left: a thread that starts
+ * late or is preempted (a shared machine) leaves its units to the others. Every output element
+ * is computed by one unit the same way whoever runs it, so results do not depend on the split.
+ * nb is a multiple of NR and mb of MR. B is packed block by block straight from the image when
+ * every pixel panel lies in one output row (packConvRows), read from the image itself for a 1x1
+ * stride-1 unpadded conv (a plain GEMM), else built through im2col.
  */
 export function conv2d_forward(pp: usize, x: usize, ap: usize, bias: usize, y: usize,
-                               n0: i32, n1: i32, m0: i32, m1: i32, j0: i32, j1: i32, scratch: usize): void {
+                               nb: i32, mb: i32, next: usize, scratch: usize): void {
   const cp = paramsAt(pp);
   const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, K = Cg * cp.R * cp.S;
   const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
-  const mEnd = min(m1, Mg);
-  if (m0 >= mEnd || j0 >= j1) return;
   const Mgp = paddedRows(Mg);
   const kstep = kStep(K);
   const sb = (scratch + 15) & ~<usize>15;
@@ -72,35 +74,51 @@ export function conv2d_forward(pp: usize, x: usize, ap: usize, bias: usize, y: u
   const pointwise = isPointwise(cp);
   const rows = !pointwise && rowsPackable(cp);
   const viaCol = !pointwise && !rows;
-  let nb = max(NR, FWD_B_FLOATS / kstep / NR * NR);
-  if (viaCol) nb = min(nb, chunkFor(K));
   const mode = bias != 0 ? 2 : 0;
   const ldcb = <usize>PQ << 2;
-  for (let g = 0; g < G; g++) {
+  const jBlocks = (PQ + nb - 1) / nb, mBlocks = (Mg + mb - 1) / mb;
+  const units = cp.N * G * jBlocks * mBlocks;
+  for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
+    // Unit order: filter-row block fastest, then pixel block, group, image.
+    let t = u;
+    const mi = t % mBlocks; t /= mBlocks;
+    const ji = t % jBlocks; t /= jBlocks;
+    const g = t % G;
+    const n = t / G;
+    const m0 = mi * mb, mEnd = min(Mg, m0 + mb);
+    const ja = ji * nb, jn = min(nb, PQ - ja);
     const apg = ap + ((<usize>g * <usize>Mgp * <usize>K) << 2);
-    for (let n = n0; n < n1; n++) {
-      const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
-      const yg = y + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
-      for (let ja = j0; ja < j1; ja += nb) {
-        const jn = min(nb, j1 - ja);
-        if (viaCol) im2col(cp, xg, 0, Cg, ja, ja + jn, col, jn);
-        for (let pc = 0; pc < K; pc += kstep) {
-          const kc = min(kstep, K - pc);
-          if (rows) packConvRows(cp, xg, pc, kc, ja, jn, sb);
-          else if (pointwise) packB(kc, jn, xg + ((<usize>pc * HW + <usize>ja) << 2), HW, 1, sb);
-          else packB(kc, jn, col + (<usize>(pc * jn) << 2), <usize>jn, 1, sb);
-          const m = pc == 0 ? mode : 1;
-          const apb = apg + (<usize>(pc * Mgp) << 2);
-          for (let ic = m0; ic < mEnd; ic += MC) {
-            const mc = min(MC, mEnd - ic);
-            f32_gemm_macro_4x8(mc, jn, kc, apb + (<usize>(ic * kc) << 2), sb,
-              yg + <usize>ic * ldcb + (<usize>ja << 2), ldcb, m,
-              m == 2 ? bias + (<usize>(g * Mg + ic) << 2) : 0, tile);
-          }
-        }
+    const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
+    const yg = y + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
+    if (viaCol) im2col(cp, xg, 0, Cg, ja, ja + jn, col, jn);
+    for (let pc = 0; pc < K; pc += kstep) {
+      const kc = min(kstep, K - pc);
+      if (rows) packConvRows(cp, xg, pc, kc, ja, jn, sb);
+      else if (pointwise) packB(kc, jn, xg + ((<usize>pc * HW + <usize>ja) << 2), HW, 1, sb);
+      else packB(kc, jn, col + (<usize>(pc * jn) << 2), <usize>jn, 1, sb);
+      const m = pc == 0 ? mode : 1;
+      const apb = apg + (<usize>(pc * Mgp) << 2);
+      for (let ic = m0; ic < mEnd; ic += MC) {
+        const mc = min(MC, mEnd - ic);
+        f32_gemm_macro_4x8(mc, jn, kc, apb + (<usize>(ic * kc) << 2), sb,
+          yg + <usize>ic * ldcb + (<usize>ja << 2), ldcb, m,
+          m == 2 ? bias + (<usize>(g * Mg + ic) << 2) : 0, tile);
       }
     }
   }
+}
+
+/**
+ * Pixels per forward unit for a reduction of length K: a multiple of NR whose packed kc x nb
+ * block of B (FWD_B_FLOATS) stays in L2, and, through im2col, whose K x nb columns fit the
+ * im2col buffer. The host may choose fewer (more units to share) but never more.
+ */
+export function convForwardMaxPixels(pp: usize): i32 {
+  const cp = paramsAt(pp);
+  const K = (cp.C / cp.G) * cp.R * cp.S;
+  let nb = max(NR, FWD_B_FLOATS / kStep(K) / NR * NR);
+  if (!isPointwise(cp) && !rowsPackable(cp)) nb = min(nb, chunkFor(K));
+  return nb;
 }
 
 /** dx[n, c] for n in [n0, n1), c in [c0, c1): col2im(w^T * dy). */

@@ -3,7 +3,7 @@
 
 export { f32_gemm, f32_gemm_strided, gemmScratchBytes } from './gemm';
 export { conv2d_pack_filter, conv2d_forward, conv2d_backward_input, conv2d_backward_filter, conv2d_backward_bias,
-  convScratchBytes } from './conv';
+  convScratchBytes, convForwardMaxPixels } from './conv';
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

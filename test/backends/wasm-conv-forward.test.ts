@@ -5,12 +5,13 @@
  * Sizes sit below, at and above each blocking factor: filter rows around the 4-row micro-tile
  * and the 128-row M block, reductions K around the 384-deep K block, pixels around the 8-wide
  * panel and the pixel block; borders with padding up to and beyond the window; and every thread
- * split (by images, by pixel blocks, by filter rows) on 1 and 2 threads.
+ * split (units of pixel blocks or of filter rows, taken from a shared counter) on 1 and 2 threads.
  */
 import { describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { conv2dForward } from '../../src/backends/wasm/conv.js';
-import { setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
+import { runtime, setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
+import assert from 'node:assert/strict';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { conv2dEinsum } from '../../src/einsum/layers.js';
 import { convParams, randomArray } from './wasm-naive.js';
@@ -75,6 +76,23 @@ describe('wasm conv2d forward paths against the reference backend', () => {
       });
     }
   }
+
+  it('gives the same bits on 1 and 2 threads, whichever thread takes which unit', () => {
+    // Pixel-block units (Q = 24, rows path), filter-row units (few pixels) and pointwise.
+    for (const shape of [{ N: 1, C: 8, H: 20, W: 24, M: 12, R: 3, S: 3, pad: 1 },
+      { N: 1, C: 4, H: 4, W: 8, M: 40, R: 3, S: 3, pad: 1 }, { N: 3, C: 16, H: 9, W: 9, M: 20, R: 1, S: 1 }]) {
+      const p = convParams(shape);
+      const x = randomArray(p.N * p.C * p.H * p.W, 31), w = randomArray(p.M * p.C * p.R * p.S, 32), b = randomArray(p.M, 33);
+      setThreads(1);
+      const one = conv2dForward(p, x, w, b);
+      setThreads(2);
+      assert.equal(waitForThreads(), 1, 'the worker thread did not start');
+      const before = runtime().pool.workerParts;
+      const two = conv2dForward(p, x, w, b);
+      assert.ok(runtime().pool.workerParts > before, 'the worker thread took no part of the call');
+      assertClose(two, one, `threads 1 vs 2 ${JSON.stringify(shape)}`, 0, 0);
+    }
+  });
 
   it('reads no value from outside the image (NaN past x stays out of y)', () => {
     // Border panels load whole vectors across the image's edges and mask the lanes outside it.

@@ -68,19 +68,31 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     // cost a wake-up and a barrier (tens of microseconds) for a few microseconds of packing.
     const packThreads = p.groups * panels * MR * K > PACK_ALONE_FLOATS ? T : 1;
     const pack = splitRange(p.groups * panels, packThreads).map(([a, z]) => [pp, wp, ap, a, z]);
-    const PQ = p.P * p.Q;
-    const scratch = (): number => r.arena.alloc(r.scratchBytes);
-    if (byImages(p.N, T)) {
-      for (const [a, z] of splitRange(p.N, T)) parts.push([pp, xp, ap, bp, yp, a, z, 0, Mg, 0, PQ, scratch()]);
-    } else if (PQ >= 4 * NR * T || Mg < 4 * MR * T) {
-      // Pixel blocks, NR-aligned so no panel is split between threads.
-      for (const [a, z] of splitRange(PQ, T, NR)) parts.push([pp, xp, ap, bp, yp, 0, p.N, 0, Mg, a, z, scratch()]);
-    } else {
-      // Few pixels (a late, small-plane layer): split the filters, whole MR-row panels each.
-      for (const [a, z] of splitRange(Mg, T, MR)) parts.push([pp, xp, ap, bp, yp, 0, p.N, a, z, 0, PQ, scratch()]);
-    }
+    const { nb, mb } = forwardUnits(p, T, r.exports['convForwardMaxPixels']!(pp) as number);
+    // The threads take units of work from this counter (see assembly/conv.ts conv2d_forward).
+    const next = r.arena.put(new Int32Array(1));
+    for (let t = 0; t < T; t++) parts.push([pp, xp, ap, bp, yp, nb, mb, next, r.arena.alloc(r.scratchBytes)]);
     return { steps: [['conv2d_pack_filter', pack], ['conv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
   });
+}
+
+/**
+ * The forward pass's unit of work: `nb` pixels (a multiple of NR, at most `maxNb`, the kernel's
+ * block) of `mb` filter rows of one image and group. On several threads, enough units that
+ * each thread takes about 8 (one running late costs the others at most a unit), but pixel
+ * blocks no smaller than 4 panels; when an image has too few pixels even so (a late, small
+ * plane), the filter rows are split instead, once per thread (each such unit packs its own B).
+ */
+function forwardUnits(p: Conv2dParams, T: number, maxNb: number): { nb: number; mb: number } {
+  const Mg = p.M / p.groups, PQ = p.P * p.Q, planes = p.N * p.groups;
+  if (T === 1) return { nb: maxNb, mb: Mg };
+  const blocks = Math.ceil((8 * T) / planes);
+  const fewest = Math.min(4 * NR, Math.ceil(PQ / NR) * NR);
+  const nb = Math.min(maxNb, Math.max(fewest, Math.ceil(PQ / blocks / NR) * NR));
+  if (planes * Math.ceil(PQ / nb) < 2 * T && Mg >= 2 * MR * T) {
+    return { nb, mb: Math.ceil(Mg / T / MR) * MR };
+  }
+  return { nb, mb: Mg };
 }
 
 /** dx [N,C,H,W] from dy [N,M,P,Q] and w [M,C/G,R,S]. */
