@@ -168,9 +168,33 @@ function gather4(pt: usize, V: i32): v128 {
   return v128.shuffle<f32>(v128.load(pt), v128.load(pt, 16), 0, 2, 4, 6);
 }
 
-/** y for planes t in [t0, t1) (t = n*C + c), every output channel of each plane's group. */
+/**
+ * The kernels' work is claimed from a counter at `next` (an i32 the host zeroes) shared by all
+ * threads of a call, `unit` items (planes or channels) at a time, until `total` are taken: a
+ * thread that starts late, or is descheduled on a busy machine, leaves its share to the others
+ * instead of holding up the call. Every item is computed whole by one thread, by the same code,
+ * so results don't depend on the split. `zeroed`: the scratch's padded border was zeroed by an
+ * earlier range of this thread (the pad helpers then write only the interior).
+ */
+// @ts-ignore: decorator
+@inline
+function claim(next: usize, unit: i32): i32 {
+  return atomic.add<i32>(next, unit);
+}
+
+/** y for planes t in [0, total) (t = n*C + c), claimed `unit` at a time (see claim). */
 export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: usize,
-                                 t0: i32, t1: i32, scratch: usize): void {
+                                 total: i32, unit: i32, next: usize, scratch: usize): void {
+  let zeroed = false;
+  for (let a = claim(next, unit); a < total; a = claim(next, unit)) {
+    dwForwardRange(pp, x, w, bias, y, a, min(a + unit, total), scratch, zeroed);
+    zeroed = true;
+  }
+}
+
+/** y for planes t in [t0, t1) (t = n*C + c), every output channel of each plane's group. */
+function dwForwardRange(pp: usize, x: usize, w: usize, bias: usize, y: usize,
+                        t0: i32, t1: i32, scratch: usize, zeroed: bool): void {
   const cp = paramsAt(pp);
   const C = cp.C, Mg = cp.M / C, R = cp.R, S = cp.S, P = cp.P, Q = cp.Q, U = cp.U, V = cp.V;
   const Wp = padCols(cp), RS = R * S;
@@ -183,8 +207,8 @@ export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: 
     const n = t / C, c = t - n * C;
     const plane = x + (<usize>t * HW << 2);
     // Stride 1 after the first plane (border zeroed): the kernel copies the plane in itself.
-    const fused = fast == 1 && t > t0 && fits(cp.H, cp.W, cp.PH, cp.PW, padRows(cp), Wp);
-    if (!fused) padPlane(cp, plane, buf, t > t0);
+    const fused = fast == 1 && (zeroed || t > t0) && fits(cp.H, cp.W, cp.PH, cp.PW, padRows(cp), Wp);
+    if (!fused) padPlane(cp, plane, buf, zeroed || t > t0);
     for (let k = 0; k < Mg; k++) {
       const m = c * Mg + k;
       const b: f32 = bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
@@ -201,11 +225,20 @@ export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: 
 }
 
 /**
- * dx for planes t in [t0, t1). Stride 1: a correlation of the padded dy with the flipped filter
+ * dx for planes t in [0, total), claimed `unit` at a time (see claim). Stride 1: a correlation of the padded dy with the flipped filter
  * (see dwPlane). Other strides: scatter w * dy into a padded plane, then crop.
  */
 export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
-                                        t0: i32, t1: i32, scratch: usize): void {
+                                        total: i32, unit: i32, next: usize, scratch: usize): void {
+  let zeroed = false;
+  for (let a = claim(next, unit); a < total; a = claim(next, unit)) {
+    dwBackwardInputRange(pp, dy, w, dx, a, min(a + unit, total), scratch, zeroed);
+    zeroed = true;
+  }
+}
+
+function dwBackwardInputRange(pp: usize, dy: usize, w: usize, dx: usize,
+                              t0: i32, t1: i32, scratch: usize, zeroed: bool): void {
   const cp = paramsAt(pp);
   const C = cp.C, Mg = cp.M / C, R = cp.R, S = cp.S, P = cp.P, Q = cp.Q, U = cp.U, V = cp.V;
   const H = cp.H, W = cp.W, Hp = padRows(cp), Wp = padCols(cp), RS = R * S;
@@ -224,13 +257,13 @@ export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usiz
         // 3x3 (one output channel per plane, so nothing to accumulate): after the first plane
         // the kernel copies dy in itself, as in the forward.
         if (Mg == 1 && R == 3 && S == 3 && cp.DH == 1 && cp.DW == 1) {
-          const fused = t > t0 && fits(P, Q, T, L, Hb, Wb);
-          if (!fused) padInto(g, P, Q, buf, Hb, Wb, T, L, t > t0);
+          const fused = (zeroed || t > t0) && fits(P, Q, T, L, Hb, Wb);
+          if (!fused) padInto(g, P, Q, buf, Hb, Wb, T, L, zeroed || t > t0);
           f32_dwconv3x3s1_wasmsimd(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2), H, W, 0,
             fused ? g : 0, P, Q, T, L);
           continue;
         }
-        padInto(g, P, Q, buf, Hb, Wb, T, L, t > t0 || k > 0);
+        padInto(g, P, Q, buf, Hb, Wb, T, L, zeroed || t > t0 || k > 0);
         dwPlane(buf, Wb, w + (<usize>(m * RS) << 2), true, dx + (<usize>t * HW << 2),
           H, W, R, S, 1, 1, cp.DH, cp.DW, 0, k > 0);
       }
@@ -243,7 +276,7 @@ export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usiz
     const A4 = (((cp.PW + W + 1) >> 1) + 3) & ~3, Hg = ((cp.PH + H - 1) >> 1) + 2, Wg = A4 + 9;
     const row = (buf + (<usize>(Hg * Wg) << 2) + 15) & ~<usize>15;
     for (let t = t0; t < t1; t++) {
-      padInto(dy + (<usize>t * PQ << 2), P, Q, buf, Hg, Wg, 1, 1, t > t0);
+      padInto(dy + (<usize>t * PQ << 2), P, Q, buf, Hg, Wg, 1, 1, zeroed || t > t0);
       f32_dwconv3x3s2_backward_input_wasmsimd(buf, Wg, w + (<usize>((t % C) * RS) << 2), dx + (<usize>t * HW << 2),
         H, W, cp.PH, cp.PW, row);
     }
@@ -346,9 +379,22 @@ function dwFilterGrad3x3(buf: usize, Wp: i32, g: usize, P: i32, Q: i32, U: i32, 
   store<f32>(wm, load<f32>(wm, 32) + hsum(a8) + s8, 32);
 }
 
-/** dw for input channels [c0, c1) (all their output channels), summed over all images. */
+/**
+ * dw for input channels [0, total) (all their output channels), summed over all images,
+ * claimed `unit` channels at a time (see claim).
+ */
 export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
-                                         c0: i32, c1: i32, scratch: usize): void {
+                                         total: i32, unit: i32, next: usize, scratch: usize): void {
+  let zeroed = false;
+  for (let a = claim(next, unit); a < total; a = claim(next, unit)) {
+    dwBackwardFilterRange(pp, x, dy, dw, a, min(a + unit, total), scratch, zeroed);
+    zeroed = true;
+  }
+}
+
+/** dw for input channels [c0, c1) (all their output channels), summed over all images. */
+function dwBackwardFilterRange(pp: usize, x: usize, dy: usize, dw: usize,
+                               c0: i32, c1: i32, scratch: usize, zeroed: bool): void {
   const cp = paramsAt(pp);
   const N = cp.N, C = cp.C, Mg = cp.M / C, R = cp.R, S = cp.S, P = cp.P, Q = cp.Q, U = cp.U, V = cp.V;
   const Wp = padCols(cp), RS = R * S;
@@ -363,7 +409,7 @@ export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usi
   for (let n = 0; n < N; n++) {
     for (let c = c0; c < c1; c++) {
       const plane = x + ((<usize>n * C + <usize>c) * HW << 2);
-      const first = n == 0 && c == c0;
+      const first = !zeroed && n == 0 && c == c0;
       // Stride 1 after the first plane (border zeroed): the kernel copies the plane in itself.
       const fused = fast && !first && fits(cp.H, cp.W, cp.PH, cp.PW, padRows(cp), Wp);
       if (!fused) padPlane(cp, plane, buf, !first);

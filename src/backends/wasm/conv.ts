@@ -56,8 +56,8 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     const T = threadsFor(r, 2 * macs(p));
     const parts: number[][] = [];
     if (depthwise) {
-      // Planes (n, c) are independent.
-      for (const [a, z] of splitRange(p.N * p.C, T)) parts.push([pp, xp, wp, bp, yp, a, z, r.arena.alloc(dwScratchBytes(p))]);
+      // Planes (n, c) are independent; the threads claim them from a counter (dwParts).
+      for (const d of dwParts(r, p.N * p.C, T)) parts.push([pp, xp, wp, bp, yp, ...d, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
     }
     // The filter is packed once per call, shared by every thread, image and pixel block.
@@ -109,7 +109,7 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
     const T = threadsFor(r, 2 * macs(p));
     const parts: number[][] = [];
     if (depthwise) {
-      for (const [a, z] of splitRange(p.N * p.C, T)) parts.push([pp, dyp, wp, dxp, a, z, r.arena.alloc(dwScratchBytes(p))]);
+      for (const d of dwParts(r, p.N * p.C, T)) parts.push([pp, dyp, wp, dxp, ...d, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_backward_input', parts]], finish: () => r.arena.take(dxp, xlen) };
     }
     if (byImages(p.N, T)) {
@@ -133,7 +133,7 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
     const parts: number[][] = [];
     // Each thread owns a range of input channels: the matching filter columns are its alone.
     if (depthwise) {
-      for (const [a, z] of splitRange(p.C, T)) parts.push([pp, xp, dyp, dwp, a, z, r.arena.alloc(dwScratchBytes(p))]);
+      for (const d of dwParts(r, p.C, T)) parts.push([pp, xp, dyp, dwp, ...d, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
     }
     const Mg = p.M / p.groups;
@@ -157,6 +157,17 @@ export function conv2dBackwardBias(N: number, M: number, PQ: number, dy: Float32
     const parts = splitRange(M, T).map(([a, z]) => [dyp, dbp, N, M, PQ, a, z]);
     return { steps: [['conv2d_backward_bias', parts]], finish: () => r.arena.take(dbp, M) };
   });
+}
+
+/**
+ * The depthwise kernels' (total, unit, counter) arguments, one per thread: `total` items
+ * (planes or channels) taken `unit` at a time from a shared zeroed counter, about 8 units per
+ * thread, so a thread that starts late or is descheduled holds up the call by at most a unit.
+ */
+function dwParts(r: Runtime, total: number, T: number): number[][] {
+  const unit = T === 1 ? total : Math.max(1, Math.floor(total / (8 * T)));
+  const next = r.arena.put(new Int32Array(1));
+  return Array.from({ length: Math.min(T, Math.ceil(total / unit)) }, () => [total, unit, next]);
 }
 
 /** Scratch of one depthwise slice: a zero-padded input (or gradient) plane plus slack. */
