@@ -54,19 +54,36 @@ function sumSqDevF64(p: usize, n: i32, m: f64): f64 {
   return s;
 }
 
-/** y = (x - m) * scale + shift over n floats (in float32). */
-function affine(x: usize, y: usize, n: i32, m: f32, scale: f32, shift: f32): void {
+/**
+ * y = (x - m) * scale + shift over n floats (in float32); with `relu`, then y > 0 ? y : 0 as
+ * f32_relu computes it (so the fused result has the bits of the two kernels in a row).
+ */
+function affine(x: usize, y: usize, n: i32, m: f32, scale: f32, shift: f32, relu: bool): void {
   const mv = f32x4.splat(m), sv = f32x4.splat(scale), bv = f32x4.splat(shift);
+  // All ones keeps every value; the zero vector's mask keeps the positive ones.
+  const keepAll = i32x4.splat(-1), zero = f32x4.splat(0);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const o = <usize>i << 2;
-    v128.store(y + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), mv), sv), bv));
-    v128.store(y + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o, 16), mv), sv), bv), 16);
+    const u = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), mv), sv), bv);
+    const v = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o, 16), mv), sv), bv);
+    v128.store(y + o, v128.and(u, relu ? f32x4.gt(u, zero) : keepAll));
+    v128.store(y + o, v128.and(v, relu ? f32x4.gt(v, zero) : keepAll), 16);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(y + o, (load<f32>(x + o) - m) * scale + shift);
+    const v = (load<f32>(x + o) - m) * scale + shift;
+    store<f32>(y + o, relu ? (v > 0 ? v : 0) : v);
   }
+}
+
+/** Four floats of dy at offset o, through relu's gradient (reluOut > 0) when `masked`. */
+// @ts-ignore: decorator
+@inline
+function gradIn(dy: usize, reluOut: usize, o: usize, masked: bool): v128 {
+  const g = v128.load(dy + o);
+  if (!masked) return g;
+  return v128.and(g, f32x4.gt(v128.load(reluOut + o), f32x4.splat(0)));
 }
 
 // @ts-ignore: decorator
@@ -82,7 +99,7 @@ function plane(base: usize, n: i32, c: i32, C: i32, L: i32): usize {
  * JavaScript rounds it into a Float32Array, and y = (x - mean) * invStd * weight + bias.
  */
 export function bn_train_forward(x: usize, y: usize, mean: usize, variance: usize, invStd: usize, weight: usize,
-                                 bias: usize, N: i32, C: i32, L: i32, eps: f64, c0: i32, c1: i32): void {
+                                 bias: usize, N: i32, C: i32, L: i32, eps: f64, relu: i32, c0: i32, c1: i32): void {
   const count = <f64>N * <f64>L;
   for (let c = c0; c < c1; c++) {
     let total: f64 = 0, seen: f64 = 0, runMean: f64 = 0, m2: f64 = 0;
@@ -105,18 +122,21 @@ export function bn_train_forward(x: usize, y: usize, mean: usize, variance: usiz
     store<f32>(variance + co, vr);
     store<f32>(invStd + co, inv);
     const scale = <f32>(<f64>inv * <f64>load<f32>(weight + co)), shift = load<f32>(bias + co);
-    for (let n = 0; n < N; n++) affine(plane(x, n, c, C, L), plane(y, n, c, C, L), L, mu, scale, shift);
+    for (let n = 0; n < N; n++) affine(plane(x, n, c, C, L), plane(y, n, c, C, L), L, mu, scale, shift, relu != 0);
   }
 }
 
-/** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] for channels [c0, c1) (given statistics). */
+/**
+ * y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] for channels [c0, c1) (given
+ * statistics), then relu when asked.
+ */
 export function bn_apply(x: usize, y: usize, mean: usize, invStd: usize, weight: usize, bias: usize,
-                         N: i32, C: i32, L: i32, c0: i32, c1: i32): void {
+                         N: i32, C: i32, L: i32, relu: i32, c0: i32, c1: i32): void {
   for (let c = c0; c < c1; c++) {
     const co = <usize>c << 2;
     const mu = load<f32>(mean + co);
     const scale = <f32>(<f64>load<f32>(invStd + co) * <f64>load<f32>(weight + co)), shift = load<f32>(bias + co);
-    for (let n = 0; n < N; n++) affine(plane(x, n, c, C, L), plane(y, n, c, C, L), L, mu, scale, shift);
+    for (let n = 0; n < N; n++) affine(plane(x, n, c, C, L), plane(y, n, c, C, L), L, mu, scale, shift, relu != 0);
   }
 }
 
@@ -125,11 +145,14 @@ export function bn_apply(x: usize, y: usize, mean: usize, invStd: usize, weight:
  * when `needDx` dx = scale*(dy - mean(dy)) - k*(x - mean) with scale = weight*invStd and
  * k = scale*invStd*mean(dy*xhat) in training mode (the batch statistics depend on x), or
  * dx = scale*dy with fixed statistics. A channel's planes stay in cache from the sums to dx.
+ * With `reluOut` (not 0: the forward's relu'd output) dy first goes through relu's gradient,
+ * dy where reluOut > 0 else 0, as f32_relu_grad computes it.
  */
 export function bn_backward(x: usize, dy: usize, dx: usize, mean: usize, invStd: usize, weight: usize,
                             dWeight: usize, dBias: usize, N: i32, C: i32, L: i32, training: i32, needDx: i32,
-                            c0: i32, c1: i32): void {
+                            reluOut: usize, c0: i32, c1: i32): void {
   const count = <f64>N * <f64>L;
+  const masked = reluOut != 0;
   for (let c = c0; c < c1; c++) {
     const co = <usize>c << 2;
     const mf = load<f32>(mean + co), m = <f64>mf, is = <f64>load<f32>(invStd + co);
@@ -137,11 +160,11 @@ export function bn_backward(x: usize, dy: usize, dx: usize, mean: usize, invStd:
     let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
     let sDy: f64 = 0, sDyX: f64 = 0;
     for (let n = 0; n < N; n++) {
-      const px = plane(x, n, c, C, L), pd = plane(dy, n, c, C, L);
+      const px = plane(x, n, c, C, L), pd = plane(dy, n, c, C, L), pr = plane(reluOut, n, c, C, L);
       let i = 0;
       for (; i + 4 <= L; i += 4) {
         const o = <usize>i << 2;
-        const g = v128.load(pd + o), v = v128.load(px + o);
+        const g = gradIn(pd, pr, o, masked), v = v128.load(px + o);
         const g0 = f64x2.promote_low_f32x4(g), g1 = f64x2.promote_low_f32x4(high(g));
         s0 = f64x2.add(s0, g0);
         s1 = f64x2.add(s1, g1);
@@ -150,7 +173,7 @@ export function bn_backward(x: usize, dy: usize, dx: usize, mean: usize, invStd:
       }
       for (; i < L; i++) {
         const o = <usize>i << 2;
-        const g = <f64>load<f32>(pd + o);
+        const g = <f64>(masked && !(load<f32>(pr + o) > 0) ? 0 : load<f32>(pd + o));
         sDy += g;
         sDyX += g * (<f64>load<f32>(px + o) - m);
       }
@@ -168,15 +191,17 @@ export function bn_backward(x: usize, dy: usize, dx: usize, mean: usize, invStd:
     const scv = f32x4.splat(sc), mdv = f32x4.splat(md), kv = f32x4.splat(kf), mfv = f32x4.splat(mf);
     for (let n = 0; n < N; n++) {
       const px = plane(x, n, c, C, L), pd = plane(dy, n, c, C, L), po = plane(dx, n, c, C, L);
+      const pr = plane(reluOut, n, c, C, L);
       let i = 0;
       for (; i + 4 <= L; i += 4) {
         const o = <usize>i << 2;
-        const a = f32x4.mul(scv, f32x4.sub(v128.load(pd + o), mdv));
+        const a = f32x4.mul(scv, f32x4.sub(gradIn(pd, pr, o, masked), mdv));
         v128.store(po + o, f32x4.sub(a, f32x4.mul(kv, f32x4.sub(v128.load(px + o), mfv))));
       }
       for (; i < L; i++) {
         const o = <usize>i << 2;
-        store<f32>(po + o, sc * (load<f32>(pd + o) - md) - kf * (load<f32>(px + o) - mf));
+        const g: f32 = masked && !(load<f32>(pr + o) > 0) ? 0 : load<f32>(pd + o);
+        store<f32>(po + o, sc * (g - md) - kf * (load<f32>(px + o) - mf));
       }
     }
   }

@@ -49,19 +49,24 @@ export interface Backend {
   channelMoments(x: Float32Array, N: number, C: number, L: number): { mean: Float32Array; variance: Float32Array };
   /**
    * Training-mode forward in one kernel: the batch statistics (channelMoments), invStd =
-   * 1 / sqrt(variance + eps) (invStdOf) and y = batchNormApply(x, ..., mean, invStd, ...).
+   * 1 / sqrt(variance + eps) (invStdOf) and y = batchNormApply(x, ..., mean, invStd, ..., relu).
    */
   batchNormTraining(x: Float32Array, N: number, C: number, L: number, weight: Float32Array, bias: Float32Array,
-                    eps: number): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array };
-  /** y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x [N,C,L]. */
+                    eps: number, relu?: boolean): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array };
+  /**
+   * y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x [N,C,L]; with `relu`,
+   * unary('relu') of that y (the same bits as the two kernels one after the other).
+   */
   batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,
-                 invStd: Float32Array, weight: Float32Array, bias: Float32Array): Float32Array;
+                 invStd: Float32Array, weight: Float32Array, bias: Float32Array, relu?: boolean): Float32Array;
   /**
    * Gradients of batchNormApply given dy: dWeight = sum dy*xhat and dBias = sum dy per
    * channel, and dx when `needDx` (else null); `training` says mean and invStd are the batch
-   * statistics of x (so dx has the terms through them).
+   * statistics of x (so dx has the terms through them). With `reluOutput` (the forward's
+   * output with relu applied) dy is the gradient of that output and first goes through
+   * unaryGrad('relu'): dy where reluOutput > 0, else 0.
    */
   batchNormBackward(x: Float32Array, dy: Float32Array, N: number, C: number, L: number, mean: Float32Array,
                     invStd: Float32Array, weight: Float32Array, training: boolean,
-                    needDx: boolean): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array };
+                    needDx: boolean, reluOutput?: Float32Array | null): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array };
 }

@@ -23,7 +23,7 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class BatchNormBase extends Module {
+export abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -83,6 +83,18 @@ abstract class BatchNormBase extends Module {
   protected abstract checkInput(x: Tensor): void;
 
   override forward(x: Tensor): Tensor {
+    return this.run(x, false);
+  }
+
+  /**
+   * relu(forward(x)) as one op (the same values and gradients); Sequential runs a BatchNorm
+   * followed by a ReLU this way, which saves the intermediate tensor and a pass over it.
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return this.run(x, true);
+  }
+
+  private run(x: Tensor, relu: boolean): Tensor {
     this.checkInput(x);
     if (x.shape[1] !== this.numFeatures) {
       throw new Error(`${this.constructor.name}: input has ${String(x.shape[1])} channels (dim 1 of ${formatShape(x.shape)}) but the layer has numFeatures=${this.numFeatures}`);
@@ -97,7 +109,7 @@ abstract class BatchNormBase extends Module {
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
     const trackNow = !this.training || this.trackRunningStats;
     return batchNorm(x, trackNow ? this.runningMean : null, trackNow ? this.runningVar : null,
-      this.weight, this.bias, { training: useBatchStats, momentum: factor, eps: this.eps });
+      this.weight, this.bias, { training: useBatchStats, momentum: factor, eps: this.eps, relu });
   }
 
   override extraRepr(): string {

@@ -1,6 +1,8 @@
 /** Sequential: modules applied one after another, children named '0', '1', ... as PyTorch. */
 import type { Tensor } from '../tensor/tensor.js';
-import { Module } from './module.js';
+import { Module, callIsForward } from './module.js';
+import { BatchNormBase } from './batchnorm.js';
+import { ReLU } from './activation.js';
 
 /**
  * The Module-valued own fields in order, duplicates kept: a layer placed twice in a Sequential
@@ -69,10 +71,29 @@ export class Sequential extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    const layers = layersOf(this);
     let y = x;
-    for (const m of layersOf(this)) y = m.call(y);
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i]!, next = layers[i + 1];
+      if (next && fusesWithRelu(m, next)) {
+        y = m.forwardRelu(y);
+        i++;
+        continue;
+      }
+      y = m.call(y);
+    }
     return y;
   }
+}
+
+/**
+ * A BatchNorm followed by a ReLU runs as one fused op (BatchNormBase.forwardRelu: the same
+ * values and gradients, one pass and one tensor fewer) when neither layer's call can be
+ * observed or changed: plain classes' forwards, no hooks, no instrumented call.
+ */
+function fusesWithRelu(m: Module, next: Module): m is BatchNormBase {
+  return m instanceof BatchNormBase && next instanceof ReLU && m.forward === BatchNormBase.prototype.forward &&
+    next.forward === ReLU.prototype.forward && callIsForward(m) && callIsForward(next);
 }
 
 /**

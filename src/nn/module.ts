@@ -41,6 +41,15 @@ export interface HookHandle {
 
 let nextHookId = 0;
 
+/**
+ * Whether `m.call(x)` is just `m.forward(x)`: no forward hooks and no call replaced on the
+ * instance (execution-trace.ts instruments layers that way). A container may then run a
+ * fused version of several such layers: nobody can observe the skipped intermediate.
+ */
+export function callIsForward(m: Module): boolean {
+  return m[HOOKS].size === 0 && m.call === Module.prototype.call;
+}
+
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses and updates batch statistics). */
   training = true;

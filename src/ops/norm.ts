@@ -25,6 +25,12 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance (default 1e-5). */
   eps?: number;
+  /**
+   * Return relu(batchNorm(x)) as one graph node (default false): the same values and
+   * gradients as F.relu after it, without the intermediate tensor (Sequential fuses a
+   * BatchNorm followed by a ReLU this way).
+   */
+  relu?: boolean;
 }
 
 function checkChannelVector(t: Tensor | null | undefined, C: number, arg: string): void {
@@ -50,6 +56,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   const training = options.training ?? false;
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
+  const relu = options.relu ?? false;
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
     throw new Error(`batchNorm: momentum must be a number in [0, 1], got ${String(momentum)}`);
   }
@@ -74,7 +81,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   let mean: Float32Array, invStd: Float32Array, out: Tensor;
   if (training) {
     // Statistics, invStd and output in one kernel (x crosses into a fast backend once).
-    const r = backend.batchNormTraining(x.data, N, C, L, w, b, eps);
+    const r = backend.batchNormTraining(x.data, N, C, L, w, b, eps, relu);
     ({ mean, invStd } = r);
     out = new Tensor(r.y, x.shape);
     // In-place running-statistics update: state, not part of the graph.
@@ -87,12 +94,13 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
     // Copies: the gradient must see the statistics used now, even if they change later.
     mean = Float32Array.from(runningMean!.data);
     invStd = invStdOf(runningVar!.data, eps);
-    out = new Tensor(backend.batchNormApply(x.data, N, C, L, mean, invStd, w, b), x.shape);
+    out = new Tensor(backend.batchNormApply(x.data, N, C, L, mean, invStd, w, b, relu), x.shape);
   }
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return recordOp(out, 'batchNorm', inputs, (g) => {
-    const r = backend.batchNormBackward(x.data, g.data, N, C, L, mean, invStd, w, training, x.requiresGrad);
+  const y = out.data;
+  return recordOp(out, relu ? 'batchNorm+relu' : 'batchNorm', inputs, (g) => {
+    const r = backend.batchNormBackward(x.data, g.data, N, C, L, mean, invStd, w, training, x.requiresGrad, relu ? y : null);
     const grads: Array<Tensor | null> = [r.dx ? new Tensor(r.dx, x.shape) : null];
     if (weight) grads.push(new Tensor(r.dWeight, [C]));
     if (bias) grads.push(new Tensor(r.dBias, [C]));

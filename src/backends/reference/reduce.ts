@@ -63,23 +63,28 @@ export function invStdOf(variance: Float32Array, eps: number): Float32Array {
   return invStd;
 }
 
-/** Training-mode forward: the batch statistics, invStd, and the normalised output. */
+/** Training-mode forward: the batch statistics, invStd, and the normalised output (relu'd). */
 export function batchNormTraining(x: Float32Array, N: number, C: number, L: number, weight: Float32Array,
-                                  bias: Float32Array, eps: number): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array } {
+                                  bias: Float32Array, eps: number, relu = false): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array } {
   const { mean, variance } = channelMoments(x, N, C, L);
   const invStd = invStdOf(variance, eps);
-  return { y: batchNormApply(x, N, C, L, mean, invStd, weight, bias), mean, variance, invStd };
+  return { y: batchNormApply(x, N, C, L, mean, invStd, weight, bias, relu), mean, variance, invStd };
 }
 
 export function batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,
-                               invStd: Float32Array, weight: Float32Array, bias: Float32Array): Float32Array {
+                               invStd: Float32Array, weight: Float32Array, bias: Float32Array, relu = false): Float32Array {
   const y = new Float32Array(x.length);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const scale = invStd[c]! * weight[c]!;
       const shift = bias[c]! - mean[c]! * scale;
       const base = (n * C + c) * L;
-      for (let l = 0; l < L; l++) y[base + l] = x[base + l]! * scale + shift;
+      if (!relu) {
+        for (let l = 0; l < L; l++) y[base + l] = x[base + l]! * scale + shift;
+        continue;
+      }
+      // relu of the float32 value, as unary('relu') sees it after the plain kernel.
+      for (let l = 0; l < L; l++) { const v = Math.fround(x[base + l]! * scale + shift); y[base + l] = v > 0 ? v : 0; }
     }
   }
   return y;
@@ -95,7 +100,13 @@ export function batchNormApply(x: Float32Array, N: number, C: number, L: number,
  */
 export function batchNormBackward(x: Float32Array, dy: Float32Array, N: number, C: number, L: number,
                                   mean: Float32Array, invStd: Float32Array, weight: Float32Array,
-                                  training: boolean, needDx: boolean): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array } {
+                                  training: boolean, needDx: boolean, reluOutput: Float32Array | null = null): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array } {
+  if (reluOutput) {
+    // Through the relu first: its gradient is dy where its output is positive.
+    const g = new Float32Array(dy.length);
+    for (let i = 0; i < g.length; i++) g[i] = reluOutput[i]! > 0 ? dy[i]! : 0;
+    dy = g;
+  }
   const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
   const dx = needDx ? new Float32Array(x.length) : null;
   const count = N * L;

@@ -5,8 +5,10 @@
  * computed by one thread in one order, so the results do not depend on the thread count.
  * Sums are float64, as the reference's; the per-element arithmetic is float32
  * ((x - mean) * scale + shift, where the reference rounds x * scale + shift from float64), so
- * values agree with the reference to a few ulp, not bit for bit. Small inputs stay on the
- * reference (a call into wasm costs more than their loops).
+ * values agree with the reference to a few ulp, not bit for bit. A relu after the layer can
+ * run inside the same kernels (forward: relu of y; backward: dy through relu's gradient first),
+ * with the bits of the separate relu kernels. Small inputs stay on the reference (a call into
+ * wasm costs more than their loops).
  */
 import {
   batchNormApply as referenceApply, batchNormBackward as referenceBackward,
@@ -23,13 +25,13 @@ function channelSlices(r: Runtime, C: number, elements: number, passes: number):
 }
 
 export function batchNormTraining(x: Float32Array, N: number, C: number, L: number, weight: Float32Array,
-                                  bias: Float32Array, eps: number): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array } {
-  if (x.length < MIN_ELEMENTS) return referenceTraining(x, N, C, L, weight, bias, eps);
+                                  bias: Float32Array, eps: number, relu = false): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array } {
+  if (x.length < MIN_ELEMENTS) return referenceTraining(x, N, C, L, weight, bias, eps, relu);
   return call((r) => {
     const xp = r.arena.put(x), wp = r.arena.put(weight), bp = r.arena.put(bias);
     const yp = r.arena.alloc(x.byteLength);
     const meanp = r.arena.alloc(C * 4), varp = r.arena.alloc(C * 4), invp = r.arena.alloc(C * 4);
-    const parts = channelSlices(r, C, x.length, 3).map(([c0, c1]) => [xp, yp, meanp, varp, invp, wp, bp, N, C, L, eps, c0, c1]);
+    const parts = channelSlices(r, C, x.length, 3).map(([c0, c1]) => [xp, yp, meanp, varp, invp, wp, bp, N, C, L, eps, relu ? 1 : 0, c0, c1]);
     return {
       steps: [['bn_train_forward', parts]],
       finish: () => ({
@@ -41,28 +43,29 @@ export function batchNormTraining(x: Float32Array, N: number, C: number, L: numb
 }
 
 export function batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,
-                               invStd: Float32Array, weight: Float32Array, bias: Float32Array): Float32Array {
-  if (x.length < MIN_ELEMENTS) return referenceApply(x, N, C, L, mean, invStd, weight, bias);
+                               invStd: Float32Array, weight: Float32Array, bias: Float32Array, relu = false): Float32Array {
+  if (x.length < MIN_ELEMENTS) return referenceApply(x, N, C, L, mean, invStd, weight, bias, relu);
   return call((r) => {
     const xp = r.arena.put(x), meanp = r.arena.put(mean), invp = r.arena.put(invStd);
     const wp = r.arena.put(weight), bp = r.arena.put(bias);
     const yp = r.arena.alloc(x.byteLength);
-    const parts = channelSlices(r, C, x.length, 1).map(([c0, c1]) => [xp, yp, meanp, invp, wp, bp, N, C, L, c0, c1]);
+    const parts = channelSlices(r, C, x.length, 1).map(([c0, c1]) => [xp, yp, meanp, invp, wp, bp, N, C, L, relu ? 1 : 0, c0, c1]);
     return { steps: [['bn_apply', parts]], finish: () => r.arena.take(yp, x.length) };
   });
 }
 
 export function batchNormBackward(x: Float32Array, dy: Float32Array, N: number, C: number, L: number,
                                   mean: Float32Array, invStd: Float32Array, weight: Float32Array, training: boolean,
-                                  needDx: boolean): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array } {
-  if (x.length < MIN_ELEMENTS) return referenceBackward(x, dy, N, C, L, mean, invStd, weight, training, needDx);
+                                  needDx: boolean, reluOutput: Float32Array | null = null): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array } {
+  if (x.length < MIN_ELEMENTS) return referenceBackward(x, dy, N, C, L, mean, invStd, weight, training, needDx, reluOutput);
   return call((r) => {
     const xp = r.arena.put(x), dyp = r.arena.put(dy), meanp = r.arena.put(mean), invp = r.arena.put(invStd);
+    const rp = reluOutput ? r.arena.put(reluOutput) : 0;
     const wp = r.arena.put(weight);
     const dxp = needDx ? r.arena.alloc(x.byteLength) : 0;
     const dwp = r.arena.alloc(C * 4), dbp = r.arena.alloc(C * 4);
     const parts = channelSlices(r, C, x.length, needDx ? 2 : 1).map(([c0, c1]) =>
-      [xp, dyp, dxp, meanp, invp, wp, dwp, dbp, N, C, L, training ? 1 : 0, needDx ? 1 : 0, c0, c1]);
+      [xp, dyp, dxp, meanp, invp, wp, dwp, dbp, N, C, L, training ? 1 : 0, needDx ? 1 : 0, rp, c0, c1]);
     return {
       steps: [['bn_backward', parts]],
       finish: () => ({ dx: needDx ? r.arena.take(dxp, x.length) : null, dWeight: r.arena.take(dwp, C), dBias: r.arena.take(dbp, C) }),

@@ -1,0 +1,109 @@
+/**
+ * Sequential runs a BatchNorm followed by a ReLU as one fused op: the output, every gradient
+ * and the running statistics must be bitwise those of the layers called one by one, in
+ * training and eval mode, on every backend, with shapes on both sides of the fast kernels'
+ * size threshold; and nothing is fused when a layer's call is observable (a hook, an
+ * instrumented call) or its forward is not the plain class's.
+ */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachBackend } from '../for-each-backend.js';
+import { BatchNorm1d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Sequential } from '../../src/nn/index.js';
+import type { Module } from '../../src/nn/index.js';
+import { manualSeed } from '../../src/tensor/random.js';
+import { randn } from '../../src/tensor/creation.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+
+function bits(t: Tensor | null): number[] {
+  assert.ok(t);
+  return [...new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length)];
+}
+
+/** Forward + backward of a sum of squares (a gradient that is not all ones) through `run`. */
+function pass(net: Sequential, x: Tensor, run: (net: Sequential, x: Tensor) => Tensor) {
+  for (const p of net.parameters()) p.grad = null;
+  x.grad = null;
+  const y = run(net, x);
+  y.mul(y).sum().backward();
+  return {
+    y: bits(y), dx: bits(x.grad), grads: net.parameters().map((p) => bits(p.grad)),
+    stats: Object.values(net.stateDict()).map(bits),
+  };
+}
+
+/** Names of the graph nodes below t. */
+function nodeNames(t: Tensor): string[] {
+  const names: string[] = [];
+  const seen = new Set<Tensor>();
+  const visit = (u: Tensor): void => {
+    if (seen.has(u) || !u.gradFn) return;
+    seen.add(u);
+    names.push(u.gradFn.name);
+    u.gradFn.inputs.forEach(visit);
+  };
+  visit(t);
+  return names;
+}
+
+/** The layers one by one (each through its own call: the unfused path). */
+const oneByOne = (net: Sequential, x: Tensor): Tensor => {
+  let y = x;
+  for (const m of net) y = m.call(y);
+  return y;
+};
+
+function build(kind: '2d' | '1d'): Sequential {
+  manualSeed(3);
+  return kind === '2d'
+    ? new Sequential(new Conv2d(3, 8, 3, { padding: 1, bias: false }), new BatchNorm2d(8), new ReLU(), new MaxPool2d(2))
+    : new Sequential(new Linear(12, 16), new BatchNorm1d(16), new ReLU(), new Linear(16, 4));
+}
+
+forEachBackend(() => {
+  for (const [kind, shape] of [['2d', [2, 3, 6, 6]], ['2d', [16, 3, 20, 20]], ['1d', [5, 12]], ['1d', [600, 12]]] as const) {
+    it(`BatchNorm${kind} + ReLU fused gives the unfused bits (input ${shape.join('x')}), training and eval`, () => {
+      for (const training of [true, false]) {
+        const a = build(kind), b = build(kind);
+        if (!training) { a.eval(); b.eval(); }
+        manualSeed(9);
+        const x = randn([...shape]);
+        x.requiresGrad = true;
+        const names = nodeNames(a.call(x));
+        assert.ok(names.includes('batchNorm+relu') && !names.includes('relu'), `fused: ${names.join(' <- ')}`);
+        assert.ok(nodeNames(oneByOne(b, x)).includes('relu'), 'one by one: not fused');
+        // Two passes: the second sees running statistics the first updated.
+        for (let k = 0; k < 2; k++) {
+          const fused = pass(a, x, (net, t) => net.call(t));
+          const plain = pass(b, x, oneByOne);
+          assert.deepEqual(fused, plain, `pass ${k} (${training ? 'training' : 'eval'})`);
+        }
+      }
+    });
+  }
+
+  it('does not fuse when the ReLU or the BatchNorm is observed or replaced', () => {
+    const net = build('2d');
+    const x = randn([2, 3, 6, 6]);
+    let seen: Tensor | null = null;
+    const h = (net[1] as Module).registerForwardHook((_m, _i, y) => { seen = y; });
+    net.call(x);
+    h.remove();
+    assert.ok(seen, 'the BatchNorm hook ran: the layer was called, not fused');
+
+    let calls = 0;
+    const relu = net[2] as Module;
+    const original = relu.call;
+    relu.call = (...a: Tensor[]) => { calls++; return original.apply(relu, a); };
+    net.call(x);
+    assert.equal(calls, 1, 'an instrumented ReLU call still runs');
+    delete (relu as { call?: unknown }).call;
+
+    class LoudReLU extends ReLU {
+      override forward(t: Tensor): Tensor { calls++; return super.forward(t); }
+    }
+    const custom = new Sequential(new BatchNorm2d(3), new LoudReLU());
+    calls = 0;
+    custom.call(x);
+    assert.equal(calls, 1, 'a ReLU subclass with its own forward is called');
+  });
+});
