@@ -27,7 +27,7 @@ function tap(k: usize, i: i32, flip: bool): v128 {
 /**
  * Copy rows [from, to) of a padded plane into buf (row stride Wp floats): padded row
  * i + top holds src row i (src is rows x cols) at column left; other rows are left as they
- * are (the caller zeroed the border once). The window must fit: top, left >= 0.
+ * are (the caller zeroed the border once). The plane must fit unclipped (depthwise.ts fits).
  */
 function feedRows(src: usize, rows: i32, cols: i32, top: i32, left: i32, buf: usize, Wp: i32, from: i32, to: i32): void {
   const r1 = min(to - top, rows);
