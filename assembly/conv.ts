@@ -1,7 +1,7 @@
 // Convolution forward and both gradients as im2col + GEMM, over slices of the work so the host
 // can hand each thread a disjoint piece:
 //   forward:         units of (image, pixel block, filter-row block) taken from a shared counter
-//   data gradient:   images [n0, n1) x input channels [c0, c1)   (col2im writes stay disjoint)
+//   data gradient:   units of (image, input-channel block) from a shared counter (col2im writes stay disjoint)
 //   filter gradient: input channels [c0, c1), summed over images [n0, n1)
 // A 1x1, stride-1, unpadded convolution is a plain GEMM on the input: no im2col.
 
@@ -121,34 +121,49 @@ export function convForwardMaxPixels(pp: usize): i32 {
   return nb;
 }
 
-/** dx[n, c] for n in [n0, n1), c in [c0, c1): col2im(w^T * dy). */
+/**
+ * dx = col2im(w^T * dy), in units (image n, input channels [c0, c1) with c0 = i*cb) that the
+ * threads of a call take from the shared counter at `next` (an i32 the host zeroes) until none
+ * is left, so a late or preempted thread holds the call up by one unit at most. A unit writes
+ * only its own channels of dx. The pixel chunks depend on the layer alone (not on cb), so each
+ * dx element is summed in the same order however the channels are split.
+ */
 export function conv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
-                                      n0: i32, n1: i32, c0: i32, c1: i32, scratch: usize): void {
+                                      cb: i32, next: usize, scratch: usize): void {
   const cp = paramsAt(pp);
+  const cBlocks = (cp.C + cb - 1) / cb;
+  const units = cp.N * cBlocks;
+  for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
+    const n = u / cBlocks, c0 = (u - n * cBlocks) * cb;
+    backwardInputUnit(cp, dy, w, dx, n, c0, min(cp.C, c0 + cb), scratch);
+  }
+}
+
+/** dx[n, c] for channels c in [c0, c1) of image n. */
+function backwardInputUnit(cp: ConvParams, dy: usize, w: usize, dx: usize,
+                           n: i32, c0: i32, c1: i32, scratch: usize): void {
   const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, RS = cp.R * cp.S, K = Cg * RS;
   const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
   const col = colBuffer(scratch);
   const pointwise = isPointwise(cp);
-  for (let n = n0; n < n1; n++) {
-    for (let g = 0; g < G; g++) {
-      const la = max(c0, g * Cg) - g * Cg, lb = min(c1, (g + 1) * Cg) - g * Cg;
-      if (la >= lb) continue;
-      // A[k, m] = w[g, m, la*RS + k]: the transposed filter slice for these channels.
-      const a = w + ((<usize>g * Mg * K + <usize>(la * RS)) << 2);
-      const dyg = dy + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
-      const dxg = dx + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
-      if (pointwise) {
-        f32_gemm(lb - la, PQ, Mg, a, 1, K, dyg, PQ, 1, dxg + (<usize>la * HW << 2), <i32>HW, 0, 0, scratch);
-        continue;
-      }
-      memory.fill(dxg + (<usize>la * HW << 2), 0, <usize>(lb - la) * HW << 2);
-      const rows = (lb - la) * RS;
-      const chunk = chunkFor(rows);
-      for (let ja = 0; ja < PQ; ja += chunk) {
-        const jb = min(PQ, ja + chunk), jn = jb - ja;
-        f32_gemm(rows, jn, Mg, a, 1, K, dyg + (<usize>ja << 2), PQ, 1, col, jn, 0, 0, scratch);
-        col2im(cp, col, jn, la, lb, ja, jb, dxg);
-      }
+  const chunk = chunkFor(K);
+  for (let g = 0; g < G; g++) {
+    const la = max(c0, g * Cg) - g * Cg, lb = min(c1, (g + 1) * Cg) - g * Cg;
+    if (la >= lb) continue;
+    // A[k, m] = w[g, m, la*RS + k]: the transposed filter slice for these channels.
+    const a = w + ((<usize>g * Mg * K + <usize>(la * RS)) << 2);
+    const dyg = dy + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
+    const dxg = dx + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
+    if (pointwise) {
+      f32_gemm(lb - la, PQ, Mg, a, 1, K, dyg, PQ, 1, dxg + (<usize>la * HW << 2), <i32>HW, 0, 0, scratch);
+      continue;
+    }
+    memory.fill(dxg + (<usize>la * HW << 2), 0, <usize>(lb - la) * HW << 2);
+    const rows = (lb - la) * RS;
+    for (let ja = 0; ja < PQ; ja += chunk) {
+      const jb = min(PQ, ja + chunk), jn = jb - ja;
+      f32_gemm(rows, jn, Mg, a, 1, K, dyg + (<usize>ja << 2), PQ, 1, col, jn, 0, 0, scratch);
+      col2im(cp, col, jn, la, lb, ja, jb, dxg);
     }
   }
 }

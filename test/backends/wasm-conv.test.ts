@@ -68,4 +68,17 @@ describe('wasm conv2d kernels', () => {
     assert.ok(runtime().pool.workerParts >= before + 3, 'the worker thread took no part of the calls');
     one.forEach((a, i) => assertClose(two[i]!, a, `threads 1 vs 2, output ${i}`, 0, 0));
   });
+  it('data gradient: same bits on 1 and 2 threads with channel-block units over several pixel chunks', () => {
+    // N=1 on 2 threads: 8 units of 2 channels; 64x64 pixels take 3 chunks of the 144-row col.
+    const p = convParams({ N: 1, C: 16, H: 64, W: 64, M: 8, R: 3, S: 3, pad: 1 });
+    const dy = randomArray(p.N * p.M * p.P * p.Q, 8), w = randomArray(p.M * p.C * 9, 9);
+    setThreads(1);
+    const one = conv2dBackwardInput(p, dy, w);
+    assertClose(one, naiveConvDx(p, dy, w), 'dx', 1e-5, 1e-4);
+    setThreads(2);
+    assert.equal(waitForThreads(), 1, 'the worker thread did not start');
+    const before = runtime().pool.workerParts;
+    assertClose(conv2dBackwardInput(p, dy, w), one, 'dx threads 1 vs 2', 0, 0);
+    assert.ok(runtime().pool.workerParts > before, 'the worker thread took no part of the call');
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * Convolution kernels (forward, data gradient, filter gradient, bias gradient) on the wasm
- * runtime: operands are copied into the arena, the work is split across threads by images
- * when there are enough of them, else by output pixels (forward) or input channels
- * (gradients), so no two threads ever write the same output element.
+ * runtime: operands are copied into the arena and the work is cut into units no two of which
+ * write the same output element: the forward pass and the data gradient let the threads take
+ * units from a shared counter (images, pixel or channel blocks), the filter gradient gives
+ * each thread a range of input channels (or of filters).
  */
 import type { Conv2dParams } from '../../einsum/types.js';
 import type { Runtime } from './runtime.js';
@@ -21,15 +22,6 @@ function putParams(r: Runtime, p: Conv2dParams): number {
     p.N, p.C, p.H, p.W, p.M, p.R, p.S, p.P, p.Q,
     p.strideH, p.strideW, p.padTop, p.padLeft, p.dilationH, p.dilationW, p.groups,
   ]));
-}
-
-/**
- * Whether to give each thread whole images: when they divide evenly or are plentiful (3 images
- * on 2 threads would leave one thread idle a third of the time; a split by pixels or channels
- * balances exactly).
- */
-function byImages(N: number, T: number): boolean {
-  return N >= T && (N % T === 0 || N >= 4 * T);
 }
 
 function macs(p: Conv2dParams): number {
@@ -112,11 +104,11 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
       for (const d of dwParts(r, p.N * p.C, T)) parts.push([pp, dyp, wp, dxp, ...d, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_backward_input', parts]], finish: () => r.arena.take(dxp, xlen) };
     }
-    if (byImages(p.N, T)) {
-      for (const [a, z] of splitRange(p.N, T)) parts.push([pp, dyp, wp, dxp, a, z, 0, p.C, r.arena.alloc(r.scratchBytes)]);
-    } else {
-      for (const [a, z] of splitRange(p.C, T)) parts.push([pp, dyp, wp, dxp, 0, p.N, a, z, r.arena.alloc(r.scratchBytes)]);
-    }
+    // Units of (image, channel block) from a shared counter: whole images when there are a few
+    // per thread, else channel blocks (each repacks its image's dy, so only ~4 per thread).
+    const cb = T === 1 || p.N >= 4 * T ? p.C : Math.ceil(p.C / Math.min(p.C, Math.ceil((4 * T) / p.N)));
+    const next = r.arena.put(new Int32Array(1));
+    for (let t = 0; t < T; t++) parts.push([pp, dyp, wp, dxp, cb, next, r.arena.alloc(r.scratchBytes)]);
     return { steps: [['conv2d_backward_input', parts]], finish: () => r.arena.take(dxp, xlen) };
   });
 }
