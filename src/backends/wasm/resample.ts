@@ -2,10 +2,12 @@
  * Direct loops for the memory-bound einsum kinds: nearest upsampling, zero insertion and
  * average pooling, forward and data gradient. They move more bytes than they compute, so a
  * copy into wasm memory would cost as much as the work: plain JavaScript loops over the
- * caller's arrays, several times faster than the general einsum interpreter. Semantics are the
+ * caller's arrays, several times faster than the general einsum interpreter (the common 2x2
+ * average pooling alone has a SIMD kernel: its float64 sums were the loop's cost). Semantics are the
  * einsums of src/einsum/types.ts (reads outside an operand are zero; writes outside are dropped).
  */
 import type { BoundEinsum } from '../../einsum/types.js';
+import { call, splitRange, threadsFor } from './runtime.js';
 
 type Operands = Readonly<Record<string, Float32Array>>;
 
@@ -130,11 +132,25 @@ export function avgPool2d(e: BoundEinsum, target: string, ops: Operands): Float3
   return null;
 }
 
+/** Below this many input elements the JavaScript loops beat the copies into wasm memory. */
+const MIN_WASM_ELEMENTS = 16384;
+
 /**
- * The common 2x2, stride-2, unpadded window unrolled (LeNet's subsampling): the general loop's
- * bounds arithmetic per output cost ~3x its additions. Same sums in the same order.
+ * The common 2x2, stride-2, unpadded window (LeNet's subsampling): a SIMD kernel for large
+ * inputs (assembly/pool.ts, planes split across threads), an unrolled loop for small ones (the
+ * general loop's bounds arithmetic per output cost ~3x its additions). Both sum in float64 in
+ * the general loop's order, so all three give the same bits.
  */
 function avgPool2x2(target: string, ops: Operands, planes: number, H: number, W: number, P: number, Q: number): Float32Array | null {
+  if (planes * H * W >= MIN_WASM_ELEMENTS && (target === 'O' || target === 'I')) {
+    const forward = target === 'O';
+    const src = forward ? ops['I']! : ops['dO']!, outLen = forward ? planes * P * Q : planes * H * W;
+    return call((r) => {
+      const sp = r.arena.put(src), op = r.arena.alloc(outLen * 4);
+      const parts = splitRange(planes, threadsFor(r, 4 * planes * H * W)).map(([t0, t1]) => [sp, op, H, W, P, Q, t0, t1]);
+      return { steps: [[forward ? 'f32_avgpool2x2' : 'f32_avgpool2x2_backward', parts]], finish: () => r.arena.take(op, outLen) };
+    });
+  }
   if (target === 'O') {
     const x = ops['I']!, y = new Float32Array(planes * P * Q);
     let o = 0;
