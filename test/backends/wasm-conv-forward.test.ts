@@ -77,6 +77,35 @@ describe('wasm conv2d forward paths against the reference backend', () => {
     }
   }
 
+  it('matches the reference on 40 random shapes packed straight from the image (Q % 8 == 0)', () => {
+    // Seeded LCG: a failure reproduces. W is chosen so that Q is a multiple of 8 with stride 1
+    // along rows; everything else (padding, dilation, vertical stride, groups, M, K) varies.
+    let seed = 20261125;
+    const r = (lo: number, hi: number): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return lo + (seed % (hi - lo + 1));
+    };
+    let done = 0;
+    for (let trial = 0; done < 40 && trial < 400; trial++) {
+      const G = [1, 1, 2, 3][r(0, 3)]!;
+      const R = r(1, 5), S = r(1, 5), DW = r(1, 2), PW = r(0, 3);
+      const Q = 8 * r(1, 4);
+      const W = Q - 2 * PW + DW * (S - 1);
+      if (W < 1) continue;
+      const shape = { N: r(1, 3), C: G * r(1, 6), H: r(1, 9), W, M: G * r(1, 11), R, S,
+        stride: [r(1, 2), 1] as [number, number], pad: [r(0, 3), PW] as [number, number],
+        dilation: [r(1, 2), DW] as [number, number], groups: G };
+      const p = convParams(shape);
+      if (p.P < 1) continue;
+      setThreads(1 + (trial % 2));
+      const x = randomArray(p.N * p.C * p.H * p.W, trial), w = randomArray(p.M * (p.C / G) * R * S, trial + 1);
+      const b = randomArray(p.M, trial + 2);
+      assertClose(conv2dForward(p, x, w, b), reference(p, x, w, b), `trial ${trial} ${JSON.stringify(shape)}`, 1e-5, 1e-5);
+      done++;
+    }
+    assert.equal(done, 40, 'too few valid random shapes');
+  });
+
   it('gives the same bits on 1 and 2 threads, whichever thread takes which unit', () => {
     // Pixel-block units (Q = 24, rows path), filter-row units (few pixels) and pointwise.
     for (const shape of [{ N: 1, C: 8, H: 20, W: 24, M: 12, R: 3, S: 3, pad: 1 },
