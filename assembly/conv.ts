@@ -2,7 +2,8 @@
 // can hand each thread a disjoint piece:
 //   forward:         units of (image, pixel block, filter-row block) taken from a shared counter
 //   data gradient:   units of (image, input-channel block) from a shared counter (col2im writes stay disjoint)
-//   filter gradient: input channels [c0, c1), summed over images [n0, n1)
+//   filter gradient: units of (input-channel block, filter-row block) from a shared counter,
+//                    each summed over all images
 // A 1x1, stride-1, unpadded convolution is a plain GEMM on the input: no im2col.
 
 import { ConvParams, paramsAt } from './params';
@@ -169,33 +170,47 @@ function backwardInputUnit(cp: ConvParams, dy: usize, w: usize, dx: usize,
 }
 
 /**
- * dw[m, c, r, s] for input channels c in [c0, c1) (global channel index; each belongs to one
- * group) and filters [m0, m1) of each group, summed over images [n0, n1). mode 0 overwrites
- * dw's slice, 1 accumulates into it.
+ * dw summed over all images, in units (input channels [c0, c1) with c0 = i*cb, filters
+ * [m0, m1) of each group with m0 = j*mb) that the threads of a call take from the shared
+ * counter at `next` (an i32 the host zeroes): a unit owns its block of dw. The pixel chunks
+ * depend on the layer alone (not on cb), so each dw element is summed in the same order however
+ * the work is split.
  */
 export function conv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
-                                       n0: i32, n1: i32, c0: i32, c1: i32, m0: i32, m1: i32,
-                                       mode: i32, scratch: usize): void {
+                                       cb: i32, mb: i32, next: usize, scratch: usize): void {
   const cp = paramsAt(pp);
+  const cBlocks = (cp.C + cb - 1) / cb, mBlocks = (cp.M / cp.G + mb - 1) / mb;
+  const units = cBlocks * mBlocks;
+  for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
+    const ci = u / mBlocks, mi = u - ci * mBlocks;
+    backwardFilterUnit(cp, x, dy, dw, ci * cb, min(cp.C, (ci + 1) * cb), mi * mb, (mi + 1) * mb, scratch);
+  }
+}
+
+/**
+ * dw[m, c, r, s] for input channels c in [c0, c1) (global channel index; each belongs to one
+ * group) and filters [m0, m1) of each group, summed over every image.
+ */
+function backwardFilterUnit(cp: ConvParams, x: usize, dy: usize, dw: usize,
+                            c0: i32, c1: i32, m0: i32, m1: i32, scratch: usize): void {
   const G = cp.G, Cg = cp.C / G, RS = cp.R * cp.S, K = Cg * RS;
-  // Rows [m0, m1) of each group's filters (all of them unless few channels forced a row split).
   const Mg = min(m1, cp.M / G) - m0;
   if (Mg <= 0) return;
   const mOff = <usize>m0;
   const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
   const col = colBuffer(scratch);
   const pointwise = isPointwise(cp);
+  const chunk = chunkFor(K);
   for (let g = 0; g < G; g++) {
     const la = max(c0, g * Cg) - g * Cg, lb = min(c1, (g + 1) * Cg) - g * Cg;
     if (la >= lb) continue;
     const rows = (lb - la) * RS;
     const out = dw + (((<usize>g * <usize>(cp.M / G) + mOff) * <usize>K + <usize>(la * RS)) << 2);
-    const chunk = chunkFor(rows);
-    let m = mode;
-    if (n1 <= n0 && m == 0) {
+    let m = 0;
+    if (cp.N <= 0) {
       for (let i = 0; i < Mg; i++) memory.fill(out + (<usize>(i * K) << 2), 0, <usize>rows << 2);
     }
-    for (let n = n0; n < n1; n++) {
+    for (let n = 0; n < cp.N; n++) {
       const dyg = dy + ((<usize>n * cp.M + <usize>g * <usize>(cp.M / G) + mOff) * <usize>PQ << 2);
       const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
       if (pointwise) {

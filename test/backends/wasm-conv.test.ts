@@ -81,4 +81,19 @@ describe('wasm conv2d kernels', () => {
     assertClose(conv2dBackwardInput(p, dy, w), one, 'dx threads 1 vs 2', 0, 0);
     assert.ok(runtime().pool.workerParts > before, 'the worker thread took no part of the call');
   });
+  it('filter gradient: same bits on 1 and 2 threads with channel-block and filter-block units', () => {
+    // 2 images of 64x64 take several pixel chunks; C = 1 splits the filters instead.
+    for (const shape of [{ N: 2, C: 16, H: 64, W: 64, M: 8, R: 3, S: 3, pad: 1 }, { N: 2, C: 1, H: 40, W: 40, M: 16, R: 5, S: 5, pad: 2 }]) {
+      const p = convParams(shape);
+      const x = randomArray(p.N * p.C * p.H * p.W, 10), dy = randomArray(p.N * p.M * p.P * p.Q, 11);
+      setThreads(1);
+      const one = conv2dBackwardFilter(p, x, dy);
+      assertClose(one, naiveConvDw(p, x, dy), 'dw', 1e-5, 1e-3);
+      setThreads(2);
+      assert.equal(waitForThreads(), 1, 'the worker thread did not start');
+      const before = runtime().pool.workerParts;
+      assertClose(conv2dBackwardFilter(p, x, dy), one, `dw threads 1 vs 2 ${JSON.stringify(shape)}`, 0, 0);
+      assert.ok(runtime().pool.workerParts > before, 'the worker thread took no part of the call');
+    }
+  });
 });

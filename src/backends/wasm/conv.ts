@@ -1,9 +1,8 @@
 /**
  * Convolution kernels (forward, data gradient, filter gradient, bias gradient) on the wasm
  * runtime: operands are copied into the arena and the work is cut into units no two of which
- * write the same output element: the forward pass and the data gradient let the threads take
- * units from a shared counter (images, pixel or channel blocks), the filter gradient gives
- * each thread a range of input channels (or of filters).
+ * write the same output element (images, pixel, channel or filter blocks), which the threads
+ * take from a shared counter.
  */
 import type { Conv2dParams } from '../../einsum/types.js';
 import type { Runtime } from './runtime.js';
@@ -123,21 +122,35 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
     const dwp = r.arena.alloc(wlen * 4);
     const T = threadsFor(r, 2 * macs(p));
     const parts: number[][] = [];
-    // Each thread owns a range of input channels: the matching filter columns are its alone.
+    // Each unit owns its channels' (and filters') block of dw.
     if (depthwise) {
       for (const d of dwParts(r, p.C, T)) parts.push([pp, xp, dyp, dwp, ...d, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
     }
-    const Mg = p.M / p.groups;
-    if (p.C >= T || Mg < 2 * T) {
-      for (const [a, z] of splitRange(p.C, T)) parts.push([pp, xp, dyp, dwp, 0, p.N, a, z, 0, Mg, 0, r.arena.alloc(r.scratchBytes)]);
-    } else {
-      // Too few input channels (a first layer): split the filters instead; each thread
-      // repeats the cheap im2col but owns its rows of dw.
-      for (const [a, z] of splitRange(Mg, T, 4)) parts.push([pp, xp, dyp, dwp, 0, p.N, 0, p.C, a, z, 0, r.arena.alloc(r.scratchBytes)]);
-    }
+    const { cb, mb } = filterGradientUnits(p, T);
+    const next = r.arena.put(new Int32Array(1));
+    for (let t = 0; t < T; t++) parts.push([pp, xp, dyp, dwp, cb, mb, next, r.arena.alloc(r.scratchBytes)]);
     return { steps: [['conv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
   });
+}
+
+/**
+ * The filter gradient's unit: `cb` input channels x `mb` filter rows of every group. About 4
+ * units per thread, by channels, with at least 64 GEMM columns (channels x R x S) each, as
+ * every unit repacks dy for its channels; a first layer with too few channels for that also
+ * splits the filters (each such unit repeats the cheap im2col of its channels).
+ */
+function filterGradientUnits(p: Conv2dParams, T: number): { cb: number; mb: number } {
+  const Mg = p.M / p.groups;
+  if (T === 1) return { cb: p.C, mb: Mg };
+  const want = 4 * T;
+  const minChannels = Math.ceil(64 / (p.R * p.S));
+  const cBlocks = Math.max(1, Math.min(want, Math.floor(p.C / minChannels)));
+  const cb = Math.ceil(p.C / cBlocks);
+  const have = Math.ceil(p.C / cb);
+  if (have >= 2 * T || Mg < 2 * MR * T) return { cb, mb: Mg };
+  const mBlocks = Math.min(Math.ceil(want / have), Math.floor(Mg / MR));
+  return { cb, mb: Math.ceil(Mg / mBlocks / MR) * MR };
 }
 
 /** db [M] = sum of dy [N,M,P,Q] over n, p, q. */
