@@ -14,10 +14,20 @@ export interface TimingPlan {
   budgetMs: number;
   /** Warm up until this many milliseconds have passed (at least one run). */
   warmupMs: number;
+  /**
+   * And for at least this many runs, unless they take over WARMUP_CAP_MS in all: the first calls
+   * at a new size page-fault their fresh result arrays in until V8's first garbage collection
+   * lets malloc reuse freed ones (a 51 MB depthwise output: 380-950 ms for each of the first
+   * ~4 calls, ~40 ms after), and whichever library runs first at a size would pay for it.
+   */
+  warmupRuns: number;
 }
 
-export const FULL_PLAN: TimingPlan = { minRuns: 5, maxRuns: 30, budgetMs: 600, warmupMs: 100 };
-export const QUICK_PLAN: TimingPlan = { minRuns: 2, maxRuns: 2, budgetMs: 0, warmupMs: 0 };
+export const FULL_PLAN: TimingPlan = { minRuns: 5, maxRuns: 30, budgetMs: 600, warmupMs: 100, warmupRuns: 8 };
+export const QUICK_PLAN: TimingPlan = { minRuns: 2, maxRuns: 2, budgetMs: 0, warmupMs: 0, warmupRuns: 1 };
+
+/** Warm-up beyond warmupMs stops after this long in all. */
+const WARMUP_CAP_MS = 6000;
 
 /** Runs slower than this are timed once. */
 const SLOW_RUN_MS = 5000;
@@ -46,13 +56,17 @@ export function median(values: readonly number[]): number {
  */
 export async function timeRuns(run: () => unknown, plan: TimingPlan): Promise<Timing> {
   const w0 = performance.now();
-  let first = true;
+  let warmups = 0;
   let lastMs = 0;
-  while (first || performance.now() - w0 < plan.warmupMs) {
+  const warming = (): boolean => {
+    const spent = performance.now() - w0;
+    return warmups === 0 || spent < plan.warmupMs || (warmups < plan.warmupRuns && spent < WARMUP_CAP_MS && lastMs <= SLOW_RUN_MS);
+  };
+  while (warming()) {
     const a = performance.now();
     await run();
     lastMs = performance.now() - a;
-    first = false;
+    warmups++;
   }
   // A run of seconds (TF.js cpu training, ConvNetJS) is its own measurement: warm-up effects
   // are small next to it, and repeating it would take minutes.

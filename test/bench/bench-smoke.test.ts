@@ -88,8 +88,11 @@ describe('bench harness (quick)', () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 2, 3]), 2.5);
     let calls = 0;
-    const t = await timeRuns(() => { calls++; }, { minRuns: 4, maxRuns: 4, budgetMs: 0, warmupMs: 0 });
+    const t = await timeRuns(() => { calls++; }, { minRuns: 4, maxRuns: 4, budgetMs: 0, warmupMs: 0, warmupRuns: 1 });
     assert.equal(t.runs, 4);
     assert.equal(calls, 5, 'one warm-up run, then the timed ones');
+    calls = 0;
+    await timeRuns(() => { calls++; }, { minRuns: 2, maxRuns: 2, budgetMs: 0, warmupMs: 0, warmupRuns: 8 });
+    assert.equal(calls, 10, 'eight warm-up runs (first calls at a size page-fault their results in), then the timed ones');
   });
 });
