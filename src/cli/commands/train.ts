@@ -16,8 +16,14 @@ import { SCHEDULES, type ScheduleName } from '../../train/schedules.js';
 import { trainingPlot } from '../../train/plot-run.js';
 import { DATASET_NAMES, type DatasetName } from '../../data/fashion-mnist.js';
 
-/** Defaults chosen so a bare `dnnkit train` finishes in a few minutes on two cores. */
-export const TRAIN_DEFAULTS = { epochs: 2, batchSize: 64, optimizer: 'sgd', schedule: 'onecycle', seed: 0, ema: 0, labelSmoothing: 0 } as const;
+/**
+ * Defaults of a bare `dnnkit train`, chosen for the issue's time-to-accuracy targets on two
+ * cores (≥ 91 % test accuracy within 3 minutes, ≥ 92.5 % within 6): four epochs of one-cycle
+ * SGD, evaluated with a weight average (good while the learning rate is still high: epoch 2
+ * 91.4 % averaged vs 89.5 % live) and label smoothing 0.1 (+0.3 points at every epoch).
+ * Measured per epoch on the full Fashion-MNIST: README "Training".
+ */
+export const TRAIN_DEFAULTS = { epochs: 4, batchSize: 64, optimizer: 'sgd', schedule: 'onecycle', seed: 0, ema: 0.999, labelSmoothing: 0.1 } as const;
 
 interface TrainOptions {
   model: string; data?: string; dataset: string; epochs?: string; batchSize: string; lr?: string;
