@@ -1,9 +1,9 @@
-// Convolution forward and both gradients as im2col + GEMM, over slices of the work so the host
-// can hand each thread a disjoint piece:
-//   forward:         units of (image, pixel block, filter-row block) taken from a shared counter
-//   data gradient:   units of (image, input-channel block) from a shared counter (col2im writes stay disjoint)
-//   filter gradient: units of (input-channel block, filter-row block) from a shared counter,
-//                    each summed over all images
+// Convolution forward and both gradients as im2col + GEMM, in units of work that write disjoint
+// outputs and that the threads of a call take from a shared counter:
+//   forward:         (image, pixel block, filter-row block); B packed straight from the image
+//                    where it can be (assembly/conv-pack.ts)
+//   data gradient:   (image, input-channel block)   (col2im writes stay disjoint)
+//   filter gradient: (input-channel block, filter-row block), each summed over all images
 // A 1x1, stride-1, unpadded convolution is a plain GEMM on the input: no im2col.
 
 import { ConvParams, paramsAt } from './params';
