@@ -3,6 +3,8 @@
 // Sums run in float64 (as the reference's): each f32x4 load is widened to two f64x2 halves,
 // with four independent accumulators so the adds do not wait on each other.
 
+import { maxPoolPlane2x2 } from './pool';
+
 /** The high two lanes of v moved to the low two (for promote_low). */
 // @ts-ignore: decorator
 @inline
@@ -100,29 +102,58 @@ function plane(base: usize, n: i32, c: i32, C: i32, L: i32): usize {
  */
 export function bn_train_forward(x: usize, y: usize, mean: usize, variance: usize, invStd: usize, weight: usize,
                                  bias: usize, N: i32, C: i32, L: i32, eps: f64, relu: i32, c0: i32, c1: i32): void {
-  const count = <f64>N * <f64>L;
   for (let c = c0; c < c1; c++) {
-    let total: f64 = 0, seen: f64 = 0, runMean: f64 = 0, m2: f64 = 0;
-    for (let n = 0; n < N; n++) {
-      const p = plane(x, n, c, C, L);
-      const s = sumF64(p, L);
-      const m = s / <f64>L;
-      const v = sumSqDevF64(p, L, m);
-      // Merge this plane's (L, m, v) into the running (seen, runMean, m2).
-      const both = seen + <f64>L, delta = m - runMean;
-      runMean += delta * <f64>L / both;
-      m2 += v + delta * delta * seen * <f64>L / both;
-      seen = both;
-      total += s;
-    }
-    const mu = <f32>(total / count), vr = <f32>(m2 / count);
-    const inv = <f32>(1.0 / Math.sqrt(<f64>vr + eps));
+    channelStats(x, N, C, L, eps, c, mean, variance, invStd);
     const co = <usize>c << 2;
-    store<f32>(mean + co, mu);
-    store<f32>(variance + co, vr);
-    store<f32>(invStd + co, inv);
-    const scale = <f32>(<f64>inv * <f64>load<f32>(weight + co)), shift = load<f32>(bias + co);
+    const mu = load<f32>(mean + co);
+    const scale = <f32>(<f64>load<f32>(invStd + co) * <f64>load<f32>(weight + co)), shift = load<f32>(bias + co);
     for (let n = 0; n < N; n++) affine(plane(x, n, c, C, L), plane(y, n, c, C, L), L, mu, scale, shift, relu != 0);
+  }
+}
+
+/** Channel c's mean, biased variance and invStd (see bn_train_forward), stored at c. */
+function channelStats(x: usize, N: i32, C: i32, L: i32, eps: f64, c: i32, mean: usize, variance: usize, invStd: usize): void {
+  const count = <f64>N * <f64>L;
+  let total: f64 = 0, seen: f64 = 0, runMean: f64 = 0, m2: f64 = 0;
+  for (let n = 0; n < N; n++) {
+    const p = plane(x, n, c, C, L);
+    const s = sumF64(p, L);
+    const m = s / <f64>L;
+    const v = sumSqDevF64(p, L, m);
+    // Merge this plane's (L, m, v) into the running (seen, runMean, m2).
+    const both = seen + <f64>L, delta = m - runMean;
+    runMean += delta * <f64>L / both;
+    m2 += v + delta * delta * seen * <f64>L / both;
+    seen = both;
+    total += s;
+  }
+  const vr = <f32>(m2 / count);
+  const co = <usize>c << 2;
+  store<f32>(mean + co, <f32>(total / count));
+  store<f32>(variance + co, vr);
+  store<f32>(invStd + co, <f32>(1.0 / Math.sqrt(<f64>vr + eps)));
+}
+
+/**
+ * bn_train_forward with relu, then 2x2 stride-2 max pooling, for channels [c0, c1) of x
+ * [N, C, H, W]: each plane's relu(y) goes to `scratch` (H*W floats of this thread) and is
+ * pooled from there into y [N, C, P, Q] and argmax (flat indices into x), so relu(y) never
+ * reaches memory the host copies. The same bits as the three kernels in a row.
+ */
+export function bn_relu_maxpool2x2(x: usize, y: usize, argmax: usize, mean: usize, variance: usize, invStd: usize,
+                                   weight: usize, bias: usize, N: i32, C: i32, H: i32, W: i32, P: i32, Q: i32,
+                                   eps: f64, scratch: usize, c0: i32, c1: i32): void {
+  const L = H * W;
+  for (let c = c0; c < c1; c++) {
+    channelStats(x, N, C, L, eps, c, mean, variance, invStd);
+    const co = <usize>c << 2;
+    const mu = load<f32>(mean + co);
+    const scale = <f32>(<f64>load<f32>(invStd + co) * <f64>load<f32>(weight + co)), shift = load<f32>(bias + co);
+    for (let n = 0; n < N; n++) {
+      affine(plane(x, n, c, C, L), scratch, L, mu, scale, shift, true);
+      const out = <usize>((n * C + c) * P * Q) << 2;
+      maxPoolPlane2x2(scratch, y + out, argmax + out, H, W, P, Q, (n * C + c) * L);
+    }
   }
 }
 

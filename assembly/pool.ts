@@ -19,16 +19,19 @@ function laterWinsScalar(a: f32, b: f32): bool {
   return b > a || (b != b && a == a);
 }
 
-/** The four windows starting at output column q of the row pair at flat index i, stored at o. */
+/**
+ * The four windows starting at output column q of the row pair at flat index i of x, stored
+ * at o; argmax gets base + the index into x.
+ */
 // @ts-ignore: decorator
 @inline
-function windows4(x: usize, y: usize, argmax: usize, i: i32, W: i32, q: i32, o: i32): void {
+function windows4(x: usize, y: usize, argmax: usize, i: i32, W: i32, q: i32, o: i32, base: i32): void {
   const at = x + (<usize>(i + 2 * q) << 2);
   const t0 = v128.load(at), t1 = v128.load(at, 16);
   const b0 = v128.load(at + (<usize>W << 2)), b1 = v128.load(at + (<usize>W << 2), 16);
   const a = i32x4.shuffle(t0, t1, 0, 2, 4, 6), b = i32x4.shuffle(t0, t1, 1, 3, 5, 7);
   const c = i32x4.shuffle(b0, b1, 0, 2, 4, 6), d = i32x4.shuffle(b0, b1, 1, 3, 5, 7);
-  const ia = i32x4.add(i32x4.splat(i + 2 * q), i32x4(0, 2, 4, 6)), ic = i32x4.add(ia, i32x4.splat(W));
+  const ia = i32x4.add(i32x4.splat(base + i + 2 * q), i32x4(0, 2, 4, 6)), ic = i32x4.add(ia, i32x4.splat(W));
   const one = i32x4.splat(1);
   const mTop = laterWins(a, b), mBottom = laterWins(c, d);
   const top = v128.bitselect(b, a, mTop), itop = v128.bitselect(i32x4.add(ia, one), ia, mTop);
@@ -41,10 +44,10 @@ function windows4(x: usize, y: usize, argmax: usize, i: i32, W: i32, q: i32, o: 
 /** One window (rows shorter than four windows), branch-free: the same matches with selects. */
 // @ts-ignore: decorator
 @inline
-function window1(x: usize, y: usize, argmax: usize, ia: i32, W: i32, o: i32): void {
-  const ic = ia + W;
-  const a = load<f32>(x + (<usize>ia << 2)), b = load<f32>(x + (<usize>(ia + 1) << 2));
-  const c = load<f32>(x + (<usize>ic << 2)), d = load<f32>(x + (<usize>(ic + 1) << 2));
+function window1(x: usize, y: usize, argmax: usize, i: i32, W: i32, o: i32, base: i32): void {
+  const a = load<f32>(x + (<usize>i << 2)), b = load<f32>(x + (<usize>(i + 1) << 2));
+  const c = load<f32>(x + (<usize>(i + W) << 2)), d = load<f32>(x + (<usize>(i + W + 1) << 2));
+  const ia = base + i, ic = ia + W;
   const mTop = laterWinsScalar(a, b), mBottom = laterWinsScalar(c, d);
   const top = select<f32>(b, a, mTop), itop = select<i32>(ia + 1, ia, mTop);
   const bottom = select<f32>(d, c, mBottom), ibottom = select<i32>(ic + 1, ic, mBottom);
@@ -53,21 +56,32 @@ function window1(x: usize, y: usize, argmax: usize, ia: i32, W: i32, o: i32): vo
   store<i32>(argmax + (<usize>o << 2), select<i32>(ibottom, itop, m));
 }
 
+/**
+ * Pool one plane at x [H, W] into y [P, Q] and argmax (indices base + offset in the plane).
+ * Also used by the fused batch norm + relu + pool kernel on a plane it computed into scratch.
+ */
+// @ts-ignore: decorator
+@inline
+export function maxPoolPlane2x2(x: usize, y: usize, argmax: usize, H: i32, W: i32, P: i32, Q: i32, base: i32): void {
+  for (let p = 0; p < P; p++) {
+    const i = 2 * p * W; // the window row's first element in the plane
+    const o = p * Q;
+    if (Q < 4) {
+      for (let q = 0; q < Q; q++) window1(x, y, argmax, i + 2 * q, W, o + q, base);
+      continue;
+    }
+    let q = 0;
+    for (; q + 4 <= Q; q += 4) windows4(x, y, argmax, i, W, q, o + q, base);
+    // A ragged end: the last four windows again, overlapping (same values rewritten); a
+    // scalar tail's data-dependent branches cost more than the whole vector row.
+    if (q < Q) windows4(x, y, argmax, i, W, Q - 4, o + Q - 4, base);
+  }
+}
+
 export function f32_maxpool2x2(x: usize, y: usize, argmax: usize, H: i32, W: i32, P: i32, Q: i32, t0: i32, t1: i32): void {
   for (let t = t0; t < t1; t++) {
-    for (let p = 0; p < P; p++) {
-      const i = (t * H + 2 * p) * W; // flat index of the window row's first element
-      const o = (t * P + p) * Q;
-      if (Q < 4) {
-        for (let q = 0; q < Q; q++) window1(x, y, argmax, i + 2 * q, W, o + q);
-        continue;
-      }
-      let q = 0;
-      for (; q + 4 <= Q; q += 4) windows4(x, y, argmax, i, W, q, o + q);
-      // A ragged end: the last four windows again, overlapping (same values rewritten); a
-      // scalar tail's data-dependent branches cost more than the whole vector row.
-      if (q < Q) windows4(x, y, argmax, i, W, Q - 4, o + Q - 4);
-    }
+    const out = <usize>(t * P * Q) << 2;
+    maxPoolPlane2x2(x + (<usize>(t * H * W) << 2), y + out, argmax + out, H, W, P, Q, t * H * W);
   }
 }
 

@@ -54,6 +54,13 @@ export interface Backend {
   batchNormTraining(x: Float32Array, N: number, C: number, L: number, weight: Float32Array, bias: Float32Array,
                     eps: number, relu?: boolean): { y: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array };
   /**
+   * batchNormTraining with relu, then maxPool2d(·, p) over x [N,C,H,W] (p.N, p.C, p.H, p.W):
+   * the pooled output and argmax with the statistics. The relu'd map itself is not returned
+   * (its gradient is dy at argmax where the pooled output is positive).
+   */
+  batchNormReluMaxPool(x: Float32Array, weight: Float32Array, bias: Float32Array, eps: number,
+                       p: Pool2dParams): { y: Float32Array; argmax: Int32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array };
+  /**
    * y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x [N,C,L]; with `relu`,
    * unary('relu') of that y (the same bits as the two kernels one after the other).
    */

@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { ones, zeros } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
 import { batchNorm } from '../ops/norm.js';
+import type { MaxPool2dOptions } from '../ops/pool.js';
 import { checkPositiveInt } from '../ops/util.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -94,7 +95,15 @@ export abstract class BatchNormBase extends Module {
     return this.run(x, true);
   }
 
-  private run(x: Tensor, relu: boolean): Tensor {
+  /**
+   * maxPool2d(relu(forward(x)), pool) as one op (the same values and gradients); Sequential
+   * runs BatchNorm, ReLU, MaxPool2d this way: relu's output never becomes a tensor.
+   */
+  forwardReluMaxPool(x: Tensor, pool: MaxPool2dOptions): Tensor {
+    return this.run(x, true, pool);
+  }
+
+  private run(x: Tensor, relu: boolean, maxPool?: MaxPool2dOptions): Tensor {
     this.checkInput(x);
     if (x.shape[1] !== this.numFeatures) {
       throw new Error(`${this.constructor.name}: input has ${String(x.shape[1])} channels (dim 1 of ${formatShape(x.shape)}) but the layer has numFeatures=${this.numFeatures}`);
@@ -109,7 +118,7 @@ export abstract class BatchNormBase extends Module {
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
     const trackNow = !this.training || this.trackRunningStats;
     return batchNorm(x, trackNow ? this.runningMean : null, trackNow ? this.runningVar : null,
-      this.weight, this.bias, { training: useBatchStats, momentum: factor, eps: this.eps, relu });
+      this.weight, this.bias, { training: useBatchStats, momentum: factor, eps: this.eps, relu, ...(maxPool ? { maxPool } : {}) });
   }
 
   override extraRepr(): string {

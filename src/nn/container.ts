@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module, callIsForward } from './module.js';
 import { BatchNormBase } from './batchnorm.js';
 import { ReLU } from './activation.js';
+import { MaxPool2d } from './pool.js';
 
 /**
  * The Module-valued own fields in order, duplicates kept: a layer placed twice in a Sequential
@@ -74,7 +75,17 @@ export class Sequential extends Module {
     const layers = layersOf(this);
     let y = x;
     for (let i = 0; i < layers.length; i++) {
-      const m = layers[i]!, next = layers[i + 1];
+      const m = layers[i]!, next = layers[i + 1], third = layers[i + 2];
+      if (next && third && fusesWithRelu(m, next) && third instanceof MaxPool2d &&
+          third.forward === MaxPool2d.prototype.forward && callIsForward(third)) {
+        // MaxPool2d.forward's options, so the fused op pools exactly as the layer would.
+        y = m.forwardReluMaxPool(y, {
+          kernelSize: third.kernelSize, stride: third.stride, padding: third.padding,
+          dilation: third.dilation, ceilMode: third.ceilMode,
+        });
+        i += 2;
+        continue;
+      }
       if (next && fusesWithRelu(m, next)) {
         y = m.forwardRelu(y);
         i++;
@@ -88,8 +99,9 @@ export class Sequential extends Module {
 
 /**
  * A BatchNorm followed by a ReLU runs as one fused op (BatchNormBase.forwardRelu: the same
- * values and gradients, one pass and one tensor fewer) when neither layer's call can be
- * observed or changed: plain classes' forwards, no hooks, no instrumented call.
+ * values and gradients, one pass and one tensor fewer), and with a MaxPool2d after them as
+ * another (forwardReluMaxPool), when no layer's call can be observed or changed: plain
+ * classes' forwards, no hooks, no instrumented call.
  */
 function fusesWithRelu(m: Module, next: Module): m is BatchNormBase {
   return m instanceof BatchNormBase && next instanceof ReLU && m.forward === BatchNormBase.prototype.forward &&

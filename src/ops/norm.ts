@@ -9,7 +9,8 @@
  * unbiased variance (n / (n - 1)) for runningVar, as PyTorch does. Evaluation uses the running
  * statistics. Gradients for x, weight and bias come from the backend's fused
  * batchNormBackward kernel (the batch statistics depend on x, which its classic closed form
- * accounts for).
+ * accounts for). Options `relu` and `maxPool` return relu(y), or its max pooling, as one graph
+ * node with the same values and gradients (what Sequential runs for BatchNorm, ReLU, MaxPool2d).
  */
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, sizeOf } from '../tensor/shape.js';
@@ -17,6 +18,8 @@ import { recordOp } from '../autograd/graph.js';
 import { getBackend } from '../backends/registry.js';
 import { checkTensor } from './util.js';
 import { invStdOf } from '../backends/reference/reduce.js';
+import { maxPool2d, type MaxPool2dOptions } from './pool.js';
+import { pool2dParams, poolShape } from './conv-shape.js';
 
 export interface BatchNormOptions {
   /** Use batch statistics and update the running ones (default false, as torch.nn.functional). */
@@ -31,6 +34,11 @@ export interface BatchNormOptions {
    * BatchNorm followed by a ReLU this way).
    */
   relu?: boolean;
+  /**
+   * With relu: return maxPool2d(relu(batchNorm(x)), maxPool) as one graph node (the same
+   * values and gradients; Sequential fuses BatchNorm, ReLU, MaxPool2d this way).
+   */
+  maxPool?: MaxPool2dOptions;
 }
 
 function checkChannelVector(t: Tensor | null | undefined, C: number, arg: string): void {
@@ -57,6 +65,12 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
   const relu = options.relu ?? false;
+  const pool = options.maxPool;
+  if (pool && !relu) throw new Error('batchNorm: maxPool needs relu: true (the fused op is relu, then max pooling)');
+  // Only the training-mode kernel fuses the pooling; elsewhere the ops run one after another.
+  if (pool && !(options.training && x.ndim === 4)) {
+    return maxPool2d(batchNorm(x, runningMean, runningVar, weight, bias, { ...options, maxPool: undefined }), pool);
+  }
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
     throw new Error(`batchNorm: momentum must be a number in [0, 1], got ${String(momentum)}`);
   }
@@ -78,17 +92,25 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   const backend = getBackend();
   const w = weight ? weight.data : new Float32Array(C).fill(1);
   const b = bias ? bias.data : new Float32Array(C);
-  let mean: Float32Array, invStd: Float32Array, out: Tensor;
+  let mean: Float32Array, invStd: Float32Array, out: Tensor, argmax: Int32Array | null = null;
   if (training) {
     // Statistics, invStd and output in one kernel (x crosses into a fast backend once).
-    const r = backend.batchNormTraining(x.data, N, C, L, w, b, eps, relu);
-    ({ mean, invStd } = r);
-    out = new Tensor(r.y, x.shape);
+    let variance: Float32Array;
+    if (pool) {
+      const p = pool2dParams(poolShape(x.shape, pool, 'maxPool2d'));
+      const r = backend.batchNormReluMaxPool(x.data, w, b, eps, p);
+      ({ mean, invStd, variance, argmax } = r);
+      out = new Tensor(r.y, [N, C, p.P, p.Q]);
+    } else {
+      const r = backend.batchNormTraining(x.data, N, C, L, w, b, eps, relu);
+      ({ mean, invStd, variance } = r);
+      out = new Tensor(r.y, x.shape);
+    }
     // In-place running-statistics update: state, not part of the graph.
     if (runningMean) for (let c = 0; c < C; c++) runningMean.data[c] = (1 - momentum) * runningMean.data[c]! + momentum * mean[c]!;
     if (runningVar) {
       const unbiased = count / (count - 1);
-      for (let c = 0; c < C; c++) runningVar.data[c] = (1 - momentum) * runningVar.data[c]! + momentum * r.variance[c]! * unbiased;
+      for (let c = 0; c < C; c++) runningVar.data[c] = (1 - momentum) * runningVar.data[c]! + momentum * variance[c]! * unbiased;
     }
   } else {
     // Copies: the gradient must see the statistics used now, even if they change later.
@@ -99,11 +121,29 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   const y = out.data;
-  return recordOp(out, relu ? 'batchNorm+relu' : 'batchNorm', inputs, (g) => {
-    const r = backend.batchNormBackward(x.data, g.data, N, C, L, mean, invStd, w, training, x.requiresGrad, relu ? y : null);
+  const name = argmax ? 'batchNorm+relu+maxPool2d' : relu ? 'batchNorm+relu' : 'batchNorm';
+  return recordOp(out, name, inputs, (g) => {
+    const r = argmax
+      ? backend.batchNormBackward(x.data, reluPoolGradient(g.data, y, argmax, x.size), N, C, L, mean, invStd, w, training, x.requiresGrad)
+      : backend.batchNormBackward(x.data, g.data, N, C, L, mean, invStd, w, training, x.requiresGrad, relu ? y : null);
     const grads: Array<Tensor | null> = [r.dx ? new Tensor(r.dx, x.shape) : null];
     if (weight) grads.push(new Tensor(r.dWeight, [C]));
     if (bias) grads.push(new Tensor(r.dBias, [C]));
     return grads;
   });
+}
+
+/**
+ * The gradient at relu's output given dy at the pooled output: maxPool2dBackward's scatter-add
+ * into zeros at argmax, then relu's gradient, which keeps a position where relu's output is
+ * positive — at argmax that output is the pooled value y, and elsewhere the scatter left 0.
+ * The same sums in the same order as the two kernels.
+ */
+function reluPoolGradient(dy: Float32Array, y: Float32Array, argmax: Int32Array, size: number): Float32Array {
+  const g = new Float32Array(size);
+  for (let i = 0; i < dy.length; i++) {
+    const at = argmax[i]!;
+    if (at >= 0 && y[i]! > 0) g[at] += dy[i]!;
+  }
+  return g;
 }

@@ -52,24 +52,40 @@ const oneByOne = (net: Sequential, x: Tensor): Tensor => {
   return y;
 };
 
-function build(kind: '2d' | '1d'): Sequential {
+/** '2d': conv, BatchNorm2d, ReLU, a max pool (fused with them) and another conv after. */
+function build(kind: '2d' | '1d', pool: (() => Module) | undefined): Sequential {
+  pool ??= () => new MaxPool2d(2);
   manualSeed(3);
   return kind === '2d'
-    ? new Sequential(new Conv2d(3, 8, 3, { padding: 1, bias: false }), new BatchNorm2d(8), new ReLU(), new MaxPool2d(2))
+    ? new Sequential(new Conv2d(3, 8, 3, { padding: 1, bias: false }), new BatchNorm2d(8), new ReLU(), pool(),
+      new Conv2d(8, 2, 1))
     : new Sequential(new Linear(12, 16), new BatchNorm1d(16), new ReLU(), new Linear(16, 4));
 }
 
+const POOLS: Record<string, () => Module> = {
+  '2x2': () => new MaxPool2d(2),
+  '3x3 stride 2 pad 1': () => new MaxPool2d(3, { stride: 2, padding: 1 }),
+  '2x2 ceil mode': () => new MaxPool2d(2, { ceilMode: true }),
+};
+
 forEachBackend(() => {
-  for (const [kind, shape] of [['2d', [2, 3, 6, 6]], ['2d', [16, 3, 20, 20]], ['1d', [5, 12]], ['1d', [600, 12]]] as const) {
-    it(`BatchNorm${kind} + ReLU fused gives the unfused bits (input ${shape.join('x')}), training and eval`, () => {
+  const cases: Array<[ '2d' | '1d', readonly number[], string]> = [
+    ['2d', [2, 3, 6, 6], '2x2'], ['2d', [16, 3, 20, 20], '2x2'], ['2d', [16, 3, 21, 19], '2x2'],
+    ['2d', [16, 3, 20, 20], '3x3 stride 2 pad 1'], ['2d', [4, 3, 7, 9], '2x2 ceil mode'],
+    ['1d', [5, 12], ''], ['1d', [600, 12], ''],
+  ];
+  for (const [kind, shape, poolName] of cases) {
+    it(`BatchNorm${kind} + ReLU${poolName ? ` + MaxPool ${poolName}` : ''} fused gives the unfused bits (input ${shape.join('x')}), training and eval`, () => {
+      const pool = POOLS[poolName];
       for (const training of [true, false]) {
-        const a = build(kind), b = build(kind);
+        const a = build(kind, pool), b = build(kind, pool);
         if (!training) { a.eval(); b.eval(); }
         manualSeed(9);
         const x = randn([...shape]);
         x.requiresGrad = true;
         const names = nodeNames(a.call(x));
-        assert.ok(names.includes('batchNorm+relu') && !names.includes('relu'), `fused: ${names.join(' <- ')}`);
+        assert.ok(names.some((n) => n.startsWith('batchNorm+relu')) && !names.includes('relu'), `fused: ${names.join(' <- ')}`);
+        if (kind === '2d' && training) assert.ok(names.includes('batchNorm+relu+maxPool2d'), `pool fused: ${names.join(' <- ')}`);
         assert.ok(nodeNames(oneByOne(b, x)).includes('relu'), 'one by one: not fused');
         // Two passes: the second sees running statistics the first updated.
         for (let k = 0; k < 2; k++) {
@@ -82,7 +98,7 @@ forEachBackend(() => {
   }
 
   it('does not fuse when the ReLU or the BatchNorm is observed or replaced', () => {
-    const net = build('2d');
+    const net = build('2d', undefined);
     const x = randn([2, 3, 6, 6]);
     let seen: Tensor | null = null;
     const h = (net[1] as Module).registerForwardHook((_m, _i, y) => { seen = y; });

@@ -6,7 +6,7 @@ import type { Backend } from '../backend.js';
 import { referenceContract } from './contract.js';
 import { binary, unary, unaryGrad } from './elementwise.js';
 import { maxPool2d, maxPool2dBackward } from './max-pool.js';
-import { batchNormApply, batchNormBackward, batchNormTraining, channelMoments, sum } from './reduce.js';
+import { batchNormApply, batchNormBackward, batchNormReluMaxPool, batchNormTraining, channelMoments, sum } from './reduce.js';
 
 export const reference: Backend = {
   name: 'reference',
@@ -19,6 +19,7 @@ export const reference: Backend = {
   sum,
   channelMoments,
   batchNormTraining,
+  batchNormReluMaxPool,
   batchNormApply,
   batchNormBackward,
 };

@@ -1,5 +1,7 @@
 /** Reference reductions: sums over axes, per-channel moments. Accumulation in float64. */
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
+import type { Pool2dParams } from '../../einsum/types.js';
+import { maxPool2d } from './max-pool.js';
 
 /** Sum over `axes`, keeping them as size-1 dimensions. */
 export function sum(x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array {
@@ -69,6 +71,14 @@ export function batchNormTraining(x: Float32Array, N: number, C: number, L: numb
   const { mean, variance } = channelMoments(x, N, C, L);
   const invStd = invStdOf(variance, eps);
   return { y: batchNormApply(x, N, C, L, mean, invStd, weight, bias, relu), mean, variance, invStd };
+}
+
+/** batchNormTraining with relu, then max pooling: the composition is the specification. */
+export function batchNormReluMaxPool(x: Float32Array, weight: Float32Array, bias: Float32Array, eps: number,
+                                     p: Pool2dParams): { y: Float32Array; argmax: Int32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array } {
+  const r = batchNormTraining(x, p.N, p.C, p.H * p.W, weight, bias, eps, true);
+  const pooled = maxPool2d(r.y, p);
+  return { y: pooled.y, argmax: pooled.argmax, mean: r.mean, variance: r.variance, invStd: r.invStd };
 }
 
 export function batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,

@@ -12,8 +12,10 @@
  */
 import {
   batchNormApply as referenceApply, batchNormBackward as referenceBackward,
-  batchNormTraining as referenceTraining,
+  batchNormReluMaxPool as referenceReluMaxPool, batchNormTraining as referenceTraining,
 } from '../reference/reduce.js';
+import type { Pool2dParams } from '../../einsum/types.js';
+import { maxPool2d } from './max-pool.js';
 import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
 
 /** Below this many elements the reference loops are faster than the copies in and out. */
@@ -38,6 +40,43 @@ export function batchNormTraining(x: Float32Array, N: number, C: number, L: numb
         y: r.arena.take(yp, x.length), mean: r.arena.take(meanp, C), variance: r.arena.take(varp, C),
         invStd: r.arena.take(invp, C),
       }),
+    };
+  });
+}
+
+/** Whether p is the 2x2, stride-2, unpadded, undilated window the fused kernel pools with. */
+function isPool2x2(p: Pool2dParams): boolean {
+  return p.R === 2 && p.S === 2 && p.strideH === 2 && p.strideW === 2 && p.padTop === 0 && p.padLeft === 0 &&
+    p.dilationH === 1 && p.dilationW === 1 && 2 * p.P <= p.H && 2 * p.Q <= p.W;
+}
+
+export function batchNormReluMaxPool(x: Float32Array, weight: Float32Array, bias: Float32Array, eps: number,
+                                     p: Pool2dParams): { y: Float32Array; argmax: Int32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array } {
+  const { N, C, H, W, P, Q } = p;
+  if (x.length < MIN_ELEMENTS) return referenceReluMaxPool(x, weight, bias, eps, p);
+  if (!isPool2x2(p)) {
+    // Other windows: this backend's two kernels in a row (the same bits).
+    const r = batchNormTraining(x, N, C, H * W, weight, bias, eps, true);
+    const pooled = maxPool2d(r.y, p);
+    return { ...pooled, mean: r.mean, variance: r.variance, invStd: r.invStd };
+  }
+  const ylen = N * C * P * Q;
+  return call((r) => {
+    const xp = r.arena.put(x), wp = r.arena.put(weight), bp = r.arena.put(bias);
+    const yp = r.arena.alloc(ylen * 4), ap = r.arena.alloc(ylen * 4);
+    const meanp = r.arena.alloc(C * 4), varp = r.arena.alloc(C * 4), invp = r.arena.alloc(C * 4);
+    const parts = channelSlices(r, C, x.length, 3).map(([c0, c1]) =>
+      [xp, yp, ap, meanp, varp, invp, wp, bp, N, C, H, W, P, Q, eps, r.arena.alloc(H * W * 4), c0, c1]);
+    return {
+      steps: [['bn_relu_maxpool2x2', parts]],
+      finish: () => {
+        const argmax = new Int32Array(ylen);
+        argmax.set(new Int32Array(r.memory.buffer, ap, ylen));
+        return {
+          y: r.arena.take(yp, ylen), argmax, mean: r.arena.take(meanp, C), variance: r.arena.take(varp, C),
+          invStd: r.arena.take(invp, C),
+        };
+      },
     };
   });
 }
