@@ -17,15 +17,20 @@ const MIN_ELEMENTS = 2048;
 const FORWARD: Partial<Record<UnaryOp, string>> = { relu: 'f32_relu', relu6: 'f32_relu6', tanh: 'f32_tanh' };
 const BACKWARD: Partial<Record<UnaryOp, string>> = { relu: 'f32_relu_grad', relu6: 'f32_relu6_grad', tanh: 'f32_tanh_grad' };
 
-/** Rough vector operations per element of each kernel, to decide whether threads pay. */
-const COST: Partial<Record<UnaryOp, number>> = { tanh: 24 };
+/**
+ * Rough operations per element of each kernel, to decide whether threads pay: tanh's rational
+ * function is ~24; the derivatives and relu are a couple (memory-bound: a second thread's
+ * wake-up costs more than it saves below ~1M elements).
+ */
+const FORWARD_COST: Partial<Record<UnaryOp, number>> = { tanh: 24 };
+const OTHER_COST = 2;
 
 /**
  * Per-thread element ranges [start, length) (element-wise: any split gives the same bits);
  * starts are multiples of 16 floats, so every slice begins on a 64-byte line.
  */
-function slices(r: Runtime, op: UnaryOp, n: number): Array<[number, number]> {
-  return splitRange(n, threadsFor(r, (COST[op] ?? 2) * n), 16).map(([a, b]) => [a, b - a]);
+function slices(r: Runtime, opsPerElement: number, n: number): Array<[number, number]> {
+  return splitRange(n, threadsFor(r, opsPerElement * n), 16).map(([a, b]) => [a, b - a]);
 }
 
 export function unary(op: UnaryOp, x: Float32Array, alpha: number): Float32Array {
@@ -34,7 +39,7 @@ export function unary(op: UnaryOp, x: Float32Array, alpha: number): Float32Array
   if (!kernel || x.length < MIN_ELEMENTS) return referenceUnary(op, x, alpha);
   return call((r) => {
     const xp = r.arena.put(x), yp = r.arena.alloc(x.byteLength);
-    const parts = slices(r, op, x.length).map(([a, n]) => [xp + 4 * a, yp + 4 * a, n]);
+    const parts = slices(r, FORWARD_COST[op] ?? OTHER_COST, x.length).map(([a, n]) => [xp + 4 * a, yp + 4 * a, n]);
     return { steps: [[kernel, parts]], finish: () => r.arena.take(yp, x.length) };
   });
 }
@@ -46,7 +51,7 @@ export function unaryGrad(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Flo
   const at = op === 'tanh' ? y : x;
   return call((r) => {
     const xp = r.arena.put(at), dyp = r.arena.put(dy), dxp = r.arena.alloc(x.byteLength);
-    const parts = slices(r, op, x.length).map(([a, n]) => [xp + 4 * a, dyp + 4 * a, dxp + 4 * a, n]);
+    const parts = slices(r, OTHER_COST, x.length).map(([a, n]) => [xp + 4 * a, dyp + 4 * a, dxp + 4 * a, n]);
     return { steps: [[kernel, parts]], finish: () => r.arena.take(dxp, x.length) };
   });
 }
