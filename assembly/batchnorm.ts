@@ -182,58 +182,99 @@ export function bn_apply(x: usize, y: usize, mean: usize, invStd: usize, weight:
 export function bn_backward(x: usize, dy: usize, dx: usize, mean: usize, invStd: usize, weight: usize,
                             dWeight: usize, dBias: usize, N: i32, C: i32, L: i32, training: i32, needDx: i32,
                             reluOut: usize, c0: i32, c1: i32): void {
+  for (let c = c0; c < c1; c++) {
+    backwardChannel(x, dy + ((<usize>c * <usize>L) << 2), (<usize>C * <usize>L) << 2, dx, mean, invStd, weight,
+      dWeight, dBias, N, C, L, training, needDx, reluOut, c);
+  }
+}
+
+/**
+ * bn_backward's work for channel c, with the channel's dy planes at dyc + n * dyStride bytes
+ * (the gradient tensor's layout, or a scratch copy of just this channel).
+ */
+// @ts-ignore: decorator
+@inline
+function backwardChannel(x: usize, dyc: usize, dyStride: usize, dx: usize, mean: usize, invStd: usize, weight: usize,
+                         dWeight: usize, dBias: usize, N: i32, C: i32, L: i32, training: i32, needDx: i32,
+                         reluOut: usize, c: i32): void {
   const count = <f64>N * <f64>L;
   const masked = reluOut != 0;
+  const co = <usize>c << 2;
+  const mf = load<f32>(mean + co), m = <f64>mf, is = <f64>load<f32>(invStd + co);
+  const mv = f64x2.splat(m);
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+  let sDy: f64 = 0, sDyX: f64 = 0;
+  for (let n = 0; n < N; n++) {
+    const px = plane(x, n, c, C, L), pd = dyc + <usize>n * dyStride, pr = plane(reluOut, n, c, C, L);
+    let i = 0;
+    for (; i + 4 <= L; i += 4) {
+      const o = <usize>i << 2;
+      const g = gradIn(pd, pr, o, masked), v = v128.load(px + o);
+      const g0 = f64x2.promote_low_f32x4(g), g1 = f64x2.promote_low_f32x4(high(g));
+      s0 = f64x2.add(s0, g0);
+      s1 = f64x2.add(s1, g1);
+      t0 = f64x2.add(t0, f64x2.mul(g0, f64x2.sub(f64x2.promote_low_f32x4(v), mv)));
+      t1 = f64x2.add(t1, f64x2.mul(g1, f64x2.sub(f64x2.promote_low_f32x4(high(v)), mv)));
+    }
+    for (; i < L; i++) {
+      const o = <usize>i << 2;
+      const g = <f64>(masked && !(load<f32>(pr + o) > 0) ? 0 : load<f32>(pd + o));
+      sDy += g;
+      sDyX += g * (<f64>load<f32>(px + o) - m);
+    }
+  }
+  sDy += hsum(f64x2.add(s0, s1));
+  sDyX += hsum(f64x2.add(t0, t1));
+  const sDyXhat = sDyX * is;
+  store<f32>(dBias + co, <f32>sDy);
+  store<f32>(dWeight + co, <f32>sDyXhat);
+  if (!needDx) return;
+  const scale = <f64>load<f32>(weight + co) * is;
+  const mDy = training ? sDy / count : 0.0;
+  const k = training ? scale * is * (sDyXhat / count) : 0.0;
+  const sc = <f32>scale, md = <f32>mDy, kf = <f32>k;
+  const scv = f32x4.splat(sc), mdv = f32x4.splat(md), kv = f32x4.splat(kf), mfv = f32x4.splat(mf);
+  for (let n = 0; n < N; n++) {
+    const px = plane(x, n, c, C, L), pd = dyc + <usize>n * dyStride, po = plane(dx, n, c, C, L);
+    const pr = plane(reluOut, n, c, C, L);
+    let i = 0;
+    for (; i + 4 <= L; i += 4) {
+      const o = <usize>i << 2;
+      const a = f32x4.mul(scv, f32x4.sub(gradIn(pd, pr, o, masked), mdv));
+      v128.store(po + o, f32x4.sub(a, f32x4.mul(kv, f32x4.sub(v128.load(px + o), mfv))));
+    }
+    for (; i < L; i++) {
+      const o = <usize>i << 2;
+      const g: f32 = masked && !(load<f32>(pr + o) > 0) ? 0 : load<f32>(pd + o);
+      store<f32>(po + o, sc * (g - md) - kf * (load<f32>(px + o) - mf));
+    }
+  }
+}
+
+/**
+ * The gradient of bn_relu_maxpool2x2 for channels [c0, c1) (training mode), from dy at the
+ * pooled output: each channel's gradient at relu's output is rebuilt in `scratch` (N*H*W
+ * floats of this thread) as maxPool2dBackward's scatter-add into zeros at argmax, kept where
+ * the pooled value y is positive (relu's gradient), then bn_backward's work runs on it. The
+ * same bits as the separate kernels, without the full-size gradient crossing from the host.
+ */
+export function bn_relu_maxpool2x2_backward(x: usize, dyp: usize, yp: usize, argmax: usize, dx: usize, mean: usize,
+                                            invStd: usize, weight: usize, dWeight: usize, dBias: usize, N: i32, C: i32,
+                                            H: i32, W: i32, P: i32, Q: i32, needDx: i32, scratch: usize,
+                                            c0: i32, c1: i32): void {
+  const L = H * W, PQ = P * Q;
   for (let c = c0; c < c1; c++) {
-    const co = <usize>c << 2;
-    const mf = load<f32>(mean + co), m = <f64>mf, is = <f64>load<f32>(invStd + co);
-    const mv = f64x2.splat(m);
-    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
-    let sDy: f64 = 0, sDyX: f64 = 0;
+    memory.fill(scratch, 0, (<usize>N * <usize>L) << 2);
     for (let n = 0; n < N; n++) {
-      const px = plane(x, n, c, C, L), pd = plane(dy, n, c, C, L), pr = plane(reluOut, n, c, C, L);
-      let i = 0;
-      for (; i + 4 <= L; i += 4) {
-        const o = <usize>i << 2;
-        const g = gradIn(pd, pr, o, masked), v = v128.load(px + o);
-        const g0 = f64x2.promote_low_f32x4(g), g1 = f64x2.promote_low_f32x4(high(g));
-        s0 = f64x2.add(s0, g0);
-        s1 = f64x2.add(s1, g1);
-        t0 = f64x2.add(t0, f64x2.mul(g0, f64x2.sub(f64x2.promote_low_f32x4(v), mv)));
-        t1 = f64x2.add(t1, f64x2.mul(g1, f64x2.sub(f64x2.promote_low_f32x4(high(v)), mv)));
-      }
-      for (; i < L; i++) {
-        const o = <usize>i << 2;
-        const g = <f64>(masked && !(load<f32>(pr + o) > 0) ? 0 : load<f32>(pd + o));
-        sDy += g;
-        sDyX += g * (<f64>load<f32>(px + o) - m);
+      const base = (n * C + c) * L, o0 = (n * C + c) * PQ;
+      const dst = scratch + ((<usize>n * <usize>L) << 2);
+      for (let o = o0; o < o0 + PQ; o++) {
+        const oo = <usize>o << 2;
+        if (!(load<f32>(yp + oo) > 0)) continue;
+        const at = dst + (<usize>(load<i32>(argmax + oo) - base) << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(dyp + oo));
       }
     }
-    sDy += hsum(f64x2.add(s0, s1));
-    sDyX += hsum(f64x2.add(t0, t1));
-    const sDyXhat = sDyX * is;
-    store<f32>(dBias + co, <f32>sDy);
-    store<f32>(dWeight + co, <f32>sDyXhat);
-    if (!needDx) continue;
-    const scale = <f64>load<f32>(weight + co) * is;
-    const mDy = training ? sDy / count : 0.0;
-    const k = training ? scale * is * (sDyXhat / count) : 0.0;
-    const sc = <f32>scale, md = <f32>mDy, kf = <f32>k;
-    const scv = f32x4.splat(sc), mdv = f32x4.splat(md), kv = f32x4.splat(kf), mfv = f32x4.splat(mf);
-    for (let n = 0; n < N; n++) {
-      const px = plane(x, n, c, C, L), pd = plane(dy, n, c, C, L), po = plane(dx, n, c, C, L);
-      const pr = plane(reluOut, n, c, C, L);
-      let i = 0;
-      for (; i + 4 <= L; i += 4) {
-        const o = <usize>i << 2;
-        const a = f32x4.mul(scv, f32x4.sub(gradIn(pd, pr, o, masked), mdv));
-        v128.store(po + o, f32x4.sub(a, f32x4.mul(kv, f32x4.sub(v128.load(px + o), mfv))));
-      }
-      for (; i < L; i++) {
-        const o = <usize>i << 2;
-        const g: f32 = masked && !(load<f32>(pr + o) > 0) ? 0 : load<f32>(pd + o);
-        store<f32>(po + o, sc * (g - md) - kf * (load<f32>(px + o) - mf));
-      }
-    }
+    backwardChannel(x, scratch, <usize>L << 2, dx, mean, invStd, weight, dWeight, dBias, N, C, L, 1, needDx, 0, c);
   }
 }

@@ -11,6 +11,6 @@ export function heapBase(): usize {
 }
 export { dwconv2d_forward, dwconv2d_backward_input, dwconv2d_backward_filter } from './depthwise';
 export { f32_relu, f32_relu_grad, f32_relu6, f32_relu6_grad } from './elementwise';
-export { bn_train_forward, bn_apply, bn_backward, bn_relu_maxpool2x2 } from './batchnorm';
+export { bn_train_forward, bn_apply, bn_backward, bn_relu_maxpool2x2, bn_relu_maxpool2x2_backward } from './batchnorm';
 export { f32_maxpool2x2, f32_avgpool2x2, f32_avgpool2x2_backward } from './pool';
 export { f32_tanh, f32_tanh_grad } from './tanh';

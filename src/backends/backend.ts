@@ -61,6 +61,14 @@ export interface Backend {
   batchNormReluMaxPool(x: Float32Array, weight: Float32Array, bias: Float32Array, eps: number,
                        p: Pool2dParams): { y: Float32Array; argmax: Int32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array };
   /**
+   * Gradients of batchNormReluMaxPool given dy at the pooled output y: batchNormBackward in
+   * training mode of reluPoolGradient(dy, y, argmax) — maxPool2dBackward's scatter-add at
+   * argmax, kept where y > 0 (relu's gradient).
+   */
+  batchNormReluMaxPoolBackward(x: Float32Array, dy: Float32Array, y: Float32Array, argmax: Int32Array,
+                               mean: Float32Array, invStd: Float32Array, weight: Float32Array, p: Pool2dParams,
+                               needDx: boolean): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array };
+  /**
    * y = (x - mean[c]) * invStd[c] * weight[c] + bias[c] over x [N,C,L]; with `relu`,
    * unary('relu') of that y (the same bits as the two kernels one after the other).
    */

@@ -20,6 +20,7 @@ import { checkTensor } from './util.js';
 import { invStdOf } from '../backends/reference/reduce.js';
 import { maxPool2d, type MaxPool2dOptions } from './pool.js';
 import { pool2dParams, poolShape } from './conv-shape.js';
+import type { Pool2dParams } from '../einsum/types.js';
 
 export interface BatchNormOptions {
   /** Use batch statistics and update the running ones (default false, as torch.nn.functional). */
@@ -93,6 +94,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   const w = weight ? weight.data : new Float32Array(C).fill(1);
   const b = bias ? bias.data : new Float32Array(C);
   let mean: Float32Array, invStd: Float32Array, out: Tensor, argmax: Int32Array | null = null;
+  let pooling: Pool2dParams | null = null;
   if (training) {
     // Statistics, invStd and output in one kernel (x crosses into a fast backend once).
     let variance: Float32Array;
@@ -100,6 +102,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
       const p = pool2dParams(poolShape(x.shape, pool, 'maxPool2d'));
       const r = backend.batchNormReluMaxPool(x.data, w, b, eps, p);
       ({ mean, invStd, variance, argmax } = r);
+      pooling = p;
       out = new Tensor(r.y, [N, C, p.P, p.Q]);
     } else {
       const r = backend.batchNormTraining(x.data, N, C, L, w, b, eps, relu);
@@ -123,8 +126,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   const y = out.data;
   const name = argmax ? 'batchNorm+relu+maxPool2d' : relu ? 'batchNorm+relu' : 'batchNorm';
   return recordOp(out, name, inputs, (g) => {
-    const r = argmax
-      ? backend.batchNormBackward(x.data, reluPoolGradient(g.data, y, argmax, x.size), N, C, L, mean, invStd, w, training, x.requiresGrad)
+    const r = argmax && pooling
+      ? backend.batchNormReluMaxPoolBackward(x.data, g.data, y, argmax, mean, invStd, w, pooling, x.requiresGrad)
       : backend.batchNormBackward(x.data, g.data, N, C, L, mean, invStd, w, training, x.requiresGrad, relu ? y : null);
     const grads: Array<Tensor | null> = [r.dx ? new Tensor(r.dx, x.shape) : null];
     if (weight) grads.push(new Tensor(r.dWeight, [C]));
@@ -133,17 +136,3 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   });
 }
 
-/**
- * The gradient at relu's output given dy at the pooled output: maxPool2dBackward's scatter-add
- * into zeros at argmax, then relu's gradient, which keeps a position where relu's output is
- * positive — at argmax that output is the pooled value y, and elsewhere the scatter left 0.
- * The same sums in the same order as the two kernels.
- */
-function reluPoolGradient(dy: Float32Array, y: Float32Array, argmax: Int32Array, size: number): Float32Array {
-  const g = new Float32Array(size);
-  for (let i = 0; i < dy.length; i++) {
-    const at = argmax[i]!;
-    if (at >= 0 && y[i]! > 0) g[at] += dy[i]!;
-  }
-  return g;
-}

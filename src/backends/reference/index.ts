@@ -6,7 +6,9 @@ import type { Backend } from '../backend.js';
 import { referenceContract } from './contract.js';
 import { binary, unary, unaryGrad } from './elementwise.js';
 import { maxPool2d, maxPool2dBackward } from './max-pool.js';
-import { batchNormApply, batchNormBackward, batchNormReluMaxPool, batchNormTraining, channelMoments, sum } from './reduce.js';
+import {
+  batchNormApply, batchNormBackward, batchNormReluMaxPool, batchNormReluMaxPoolBackward, batchNormTraining, channelMoments, sum,
+} from './reduce.js';
 
 export const reference: Backend = {
   name: 'reference',
@@ -20,6 +22,7 @@ export const reference: Backend = {
   channelMoments,
   batchNormTraining,
   batchNormReluMaxPool,
+  batchNormReluMaxPoolBackward,
   batchNormApply,
   batchNormBackward,
 };

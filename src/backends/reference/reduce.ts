@@ -81,6 +81,27 @@ export function batchNormReluMaxPool(x: Float32Array, weight: Float32Array, bias
   return { y: pooled.y, argmax: pooled.argmax, mean: r.mean, variance: r.variance, invStd: r.invStd };
 }
 
+/**
+ * The gradient at relu's output given dy at the pooled output: maxPool2dBackward's scatter-add
+ * into zeros at argmax, then relu's gradient, which keeps a position where relu's output is
+ * positive — at argmax that output is the pooled value y, and elsewhere the scatter left 0.
+ * The same sums in the same order as the two kernels.
+ */
+export function reluPoolGradient(dy: Float32Array, y: Float32Array, argmax: Int32Array, size: number): Float32Array {
+  const g = new Float32Array(size);
+  for (let i = 0; i < dy.length; i++) {
+    const at = argmax[i]!;
+    if (at >= 0 && y[i]! > 0) g[at] += dy[i]!;
+  }
+  return g;
+}
+
+export function batchNormReluMaxPoolBackward(x: Float32Array, dy: Float32Array, y: Float32Array, argmax: Int32Array,
+                                             mean: Float32Array, invStd: Float32Array, weight: Float32Array, p: Pool2dParams,
+                                             needDx: boolean): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array } {
+  return batchNormBackward(x, reluPoolGradient(dy, y, argmax, x.length), p.N, p.C, p.H * p.W, mean, invStd, weight, true, needDx);
+}
+
 export function batchNormApply(x: Float32Array, N: number, C: number, L: number, mean: Float32Array,
                                invStd: Float32Array, weight: Float32Array, bias: Float32Array, relu = false): Float32Array {
   const y = new Float32Array(x.length);

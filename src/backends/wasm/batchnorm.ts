@@ -12,7 +12,7 @@
  */
 import {
   batchNormApply as referenceApply, batchNormBackward as referenceBackward,
-  batchNormReluMaxPool as referenceReluMaxPool, batchNormTraining as referenceTraining,
+  batchNormReluMaxPool as referenceReluMaxPool, batchNormTraining as referenceTraining, reluPoolGradient,
 } from '../reference/reduce.js';
 import type { Pool2dParams } from '../../einsum/types.js';
 import { maxPool2d } from './max-pool.js';
@@ -77,6 +77,27 @@ export function batchNormReluMaxPool(x: Float32Array, weight: Float32Array, bias
           invStd: r.arena.take(invp, C),
         };
       },
+    };
+  });
+}
+
+export function batchNormReluMaxPoolBackward(x: Float32Array, dy: Float32Array, y: Float32Array, argmax: Int32Array,
+                                             mean: Float32Array, invStd: Float32Array, weight: Float32Array, p: Pool2dParams,
+                                             needDx: boolean): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array } {
+  const { N, C, H, W, P, Q } = p;
+  if (x.length < MIN_ELEMENTS || !isPool2x2(p)) {
+    return batchNormBackward(x, reluPoolGradient(dy, y, argmax, x.length), N, C, H * W, mean, invStd, weight, true, needDx);
+  }
+  return call((r) => {
+    const xp = r.arena.put(x), dyp = r.arena.put(dy), yp = r.arena.put(y), ap = r.arena.put(argmax);
+    const meanp = r.arena.put(mean), invp = r.arena.put(invStd), wp = r.arena.put(weight);
+    const dxp = needDx ? r.arena.alloc(x.byteLength) : 0;
+    const dwp = r.arena.alloc(C * 4), dbp = r.arena.alloc(C * 4);
+    const parts = channelSlices(r, C, x.length, needDx ? 2 : 1).map(([c0, c1]) =>
+      [xp, dyp, yp, ap, dxp, meanp, invp, wp, dwp, dbp, N, C, H, W, P, Q, needDx ? 1 : 0, r.arena.alloc(N * H * W * 4), c0, c1]);
+    return {
+      steps: [['bn_relu_maxpool2x2_backward', parts]],
+      finish: () => ({ dx: needDx ? r.arena.take(dxp, x.length) : null, dWeight: r.arena.take(dwp, C), dBias: r.arena.take(dbp, C) }),
     };
   });
 }

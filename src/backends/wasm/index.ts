@@ -15,7 +15,9 @@ import { reference } from '../reference/index.js';
 import { registerBackend } from '../registry.js';
 import { wasmContract } from './contract.js';
 import { maxPool2d } from './max-pool.js';
-import { batchNormApply, batchNormBackward, batchNormReluMaxPool, batchNormTraining } from './batchnorm.js';
+import {
+  batchNormApply, batchNormBackward, batchNormReluMaxPool, batchNormReluMaxPoolBackward, batchNormTraining,
+} from './batchnorm.js';
 import { unary, unaryGrad } from './elementwise.js';
 import { compileKernelModule, unsupportedReason } from './loader.js';
 import { provideModule } from './runtime.js';
@@ -31,6 +33,7 @@ export const wasm: Backend = {
   unaryGrad,
   batchNormTraining,
   batchNormReluMaxPool,
+  batchNormReluMaxPoolBackward,
   batchNormApply,
   batchNormBackward,
 };
