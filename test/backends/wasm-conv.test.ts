@@ -56,6 +56,35 @@ describe('wasm conv2d kernels', () => {
     }
   }
 
+  it('whole-image window (one GEMM over the batch): tile edges, K past KC, 1 vs 2 threads bitwise', () => {
+    // N and M below, at, above and multiples of the 4x8 tile; K = C*H*W from 1 to 400 (> KC = 384)
+    // and 785 (two K blocks); stride > 1 and an image the window covers at P = Q = 1.
+    const cases: Shape[] = [
+      { N: 64, C: 16, H: 5, W: 5, M: 120, R: 5, S: 5 },
+      { N: 1, C: 1, H: 1, W: 1, M: 1, R: 1, S: 1, stride: 2 },
+      { N: 3, C: 2, H: 3, W: 4, M: 7, R: 3, S: 4 },
+      { N: 4, C: 3, H: 2, W: 2, M: 8, R: 2, S: 2, stride: 3 },
+      { N: 5, C: 5, H: 4, W: 3, M: 9, R: 4, S: 3 },
+      { N: 8, C: 16, H: 5, W: 5, M: 16, R: 5, S: 5 },
+      { N: 9, C: 7, H: 3, W: 3, M: 17, R: 3, S: 3 },
+      { N: 17, C: 5, H: 157, W: 1, M: 33, R: 157, S: 1 },
+    ];
+    setMinParallelFlops(0);
+    cases.forEach((shape, i) => {
+      const p = convParams(shape);
+      assert.equal(p.P * p.Q, 1, `case ${i} has one output pixel`);
+      const K = p.C * p.R * p.S;
+      const x = randomArray(p.N * K, 20 + i), w = randomArray(p.M * K, 40 + i), b = randomArray(p.M, 60 + i);
+      const dy = randomArray(p.N * p.M, 80 + i);
+      const run = (t: number) => { setThreads(t); return [conv2dForward(p, x, w, b), conv2dForward(p, x, w, null), conv2dBackwardInput(p, dy, w), conv2dBackwardFilter(p, x, dy)]; };
+      const one = run(1);
+      const want = [naiveConv(p, x, w, b), naiveConv(p, x, w, null), naiveConvDx(p, dy, w), naiveConvDw(p, x, dy)];
+      const t = 2e-6 * Math.sqrt(K * p.N);
+      one.forEach((a, j) => assertClose(a, want[j]!, `${JSON.stringify(shape)} output ${j}`, 1e-5, t));
+      const two = run(2);
+      one.forEach((a, j) => assertClose(two[j]!, a, `${JSON.stringify(shape)} output ${j}, threads 1 vs 2`, 0, 0));
+    });
+  });
   it('gives the same results on 1 and 2 threads (bit for bit)', () => {
     const p = convParams({ N: 1, C: 16, H: 30, W: 30, M: 24, R: 3, S: 3, pad: 1 });
     const x = randomArray(p.N * p.C * p.H * p.W, 5), w = randomArray(p.M * p.C * 9, 6), dy = randomArray(p.N * p.M * p.P * p.Q, 7);

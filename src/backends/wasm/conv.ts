@@ -7,6 +7,7 @@
 import type { Conv2dParams } from '../../einsum/types.js';
 import type { Runtime } from './runtime.js';
 import { call, splitRange, threadsFor } from './runtime.js';
+import { gemm } from './gemm.js';
 
 /** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
 const MR = 4, NR = 8;
@@ -32,8 +33,20 @@ export function isDepthwise(p: Conv2dParams): boolean {
   return p.groups === p.C && p.groups > 1;
 }
 
+/**
+ * Whether the filter window covers the whole (unpadded, undilated) image in one position, as in
+ * LeNet-5's c5 (C16 5x5 -> M120 5x5): then an image is its own im2col column and the conv is a
+ * linear layer, y [N,M] = x [N,C*H*W] * w [M,C*H*W]^T. One GEMM over the batch, instead of one
+ * per image with a single output pixel (a 1-column product padded to the 8-column micro-tile).
+ */
+export function coversImage(p: Conv2dParams): boolean {
+  return p.groups === 1 && p.P === 1 && p.Q === 1 && p.padTop === 0 && p.padLeft === 0 &&
+    p.R === p.H && p.S === p.W && p.dilationH === 1 && p.dilationW === 1;
+}
+
 /** y [N,M,P,Q] = conv2d(x [N,C,H,W], w [M,C/G,R,S]) + b [M]. */
 export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array {
+  if (coversImage(p)) return gemm(p.N, p.M, p.C * p.H * p.W, x, w, { transB: true, biasCols: b });
   const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);
@@ -88,6 +101,8 @@ function forwardUnits(p: Conv2dParams, T: number, maxNb: number): { nb: number; 
 
 /** dx [N,C,H,W] from dy [N,M,P,Q] and w [M,C/G,R,S]. */
 export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float32Array): Float32Array {
+  // Whole-image window: dx [N,C*H*W] = dy [N,M] * w [M,C*H*W].
+  if (coversImage(p)) return gemm(p.N, p.C * p.H * p.W, p.M, dy, w);
   // (Computing a stride-1 dx as a forward conv with the flipped filter measured no faster in
   // interleaved A/B runs, and slower for 32-channel layers: its GEMM has only C rows to reuse
   // each packed panel, where this one has C*R*S.)
@@ -114,6 +129,8 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
 
 /** dw [M,C/G,R,S] from x [N,C,H,W] and dy [N,M,P,Q], summed over the batch. */
 export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
+  // Whole-image window: dw [M,C*H*W] = dy [N,M]^T * x [N,C*H*W], the batch as the reduction.
+  if (coversImage(p)) return gemm(p.M, p.C * p.H * p.W, p.N, dy, x, { transA: true });
   const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);
