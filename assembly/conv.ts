@@ -170,28 +170,38 @@ function backwardInputUnit(cp: ConvParams, dy: usize, w: usize, dx: usize,
 }
 
 /**
- * dw summed over all images, in units (input channels [c0, c1) with c0 = i*cb, filters
- * [m0, m1) of each group with m0 = j*mb) that the threads of a call take from the shared
- * counter at `next` (an i32 the host zeroes): a unit owns its block of dw. The pixel chunks
- * depend on the layer alone (not on cb), so each dw element is summed in the same order however
- * the work is split.
+ * dw, in units (images [n0, n1) with n0 = i*ib, input channels [c0, c1) with c0 = j*cb,
+ * filters [m0, m1) of each group with m0 = l*mb) that the threads of a call take from the
+ * shared counter at `next` (an i32 the host zeroes): a unit owns its block of one partial dw,
+ * the sum over its images, at dw + i*|dw| (so with ib >= N, dw itself); the host adds the
+ * partials in order of i. Image blocks let a small layer (LeNet: 150 or 2400 weights) share
+ * its work without splitting GEMMs that are already narrow, each unit repeating the im2col and
+ * dy packing. The pixel chunks and image blocks depend on the layer and ib alone (not on cb,
+ * mb or the threads), so each dw element is summed in the same order however the work is split.
  */
 export function conv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
-                                       cb: i32, mb: i32, next: usize, scratch: usize): void {
+                                       ib: i32, cb: i32, mb: i32, next: usize, scratch: usize): void {
   const cp = paramsAt(pp);
-  const cBlocks = (cp.C + cb - 1) / cb, mBlocks = (cp.M / cp.G + mb - 1) / mb;
-  const units = cBlocks * mBlocks;
+  const G = cp.G, Mg = cp.M / G;
+  const wBytes = (<usize>cp.M * <usize>(cp.C / G * cp.R * cp.S)) << 2;
+  const iBlocks = max(1, (cp.N + ib - 1) / ib);
+  const cBlocks = (cp.C + cb - 1) / cb, mBlocks = (Mg + mb - 1) / mb;
+  const units = iBlocks * cBlocks * mBlocks;
   for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
-    const ci = u / mBlocks, mi = u - ci * mBlocks;
-    backwardFilterUnit(cp, x, dy, dw, ci * cb, min(cp.C, (ci + 1) * cb), mi * mb, (mi + 1) * mb, scratch);
+    let t = u;
+    const mi = t % mBlocks; t /= mBlocks;
+    const ci = t % cBlocks;
+    const ii = t / cBlocks;
+    backwardFilterUnit(cp, x, dy, dw + <usize>ii * wBytes, ii * ib, min(cp.N, (ii + 1) * ib),
+      ci * cb, min(cp.C, (ci + 1) * cb), mi * mb, (mi + 1) * mb, scratch);
   }
 }
 
 /**
  * dw[m, c, r, s] for input channels c in [c0, c1) (global channel index; each belongs to one
- * group) and filters [m0, m1) of each group, summed over every image.
+ * group) and filters [m0, m1) of each group, summed over images [n0, n1).
  */
-function backwardFilterUnit(cp: ConvParams, x: usize, dy: usize, dw: usize,
+function backwardFilterUnit(cp: ConvParams, x: usize, dy: usize, dw: usize, n0: i32, n1: i32,
                             c0: i32, c1: i32, m0: i32, m1: i32, scratch: usize): void {
   const G = cp.G, Cg = cp.C / G, RS = cp.R * cp.S, K = Cg * RS;
   const Mg = min(m1, cp.M / G) - m0;
@@ -207,10 +217,10 @@ function backwardFilterUnit(cp: ConvParams, x: usize, dy: usize, dw: usize,
     const rows = (lb - la) * RS;
     const out = dw + (((<usize>g * <usize>(cp.M / G) + mOff) * <usize>K + <usize>(la * RS)) << 2);
     let m = 0;
-    if (cp.N <= 0) {
+    if (n1 <= n0) {
       for (let i = 0; i < Mg; i++) memory.fill(out + (<usize>(i * K) << 2), 0, <usize>rows << 2);
     }
-    for (let n = 0; n < cp.N; n++) {
+    for (let n = n0; n < n1; n++) {
       const dyg = dy + ((<usize>n * cp.M + <usize>g * <usize>(cp.M / G) + mOff) * <usize>PQ << 2);
       const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
       if (pointwise) {

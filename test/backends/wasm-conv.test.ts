@@ -56,6 +56,33 @@ describe('wasm conv2d kernels', () => {
     }
   }
 
+  it('filter gradient of small filters in image blocks: random shapes against the reference, 1 vs 2 threads bitwise', () => {
+    // Filters <= 16384 weights with N >= 2 sum per block of images (one partial dw each, added
+    // in block order): N below, at and above the 8 blocks and not a multiple of them; M and
+    // C*R*S below, at and above the 4x8 tile; LeNet's c1 and c3; strides, padding, groups.
+    const cases: Shape[] = [
+      { N: 64, C: 1, H: 32, W: 32, M: 6, R: 5, S: 5 },
+      { N: 64, C: 6, H: 14, W: 14, M: 16, R: 5, S: 5 },
+      { N: 2, C: 1, H: 9, W: 7, M: 4, R: 3, S: 3 },
+      { N: 3, C: 2, H: 8, W: 8, M: 8, R: 2, S: 2, stride: 2 },
+      { N: 7, C: 3, H: 11, W: 10, M: 5, R: 3, S: 3, pad: 1 },
+      { N: 8, C: 1, H: 12, W: 13, M: 9, R: 5, S: 5, pad: 2 },
+      { N: 9, C: 4, H: 6, W: 9, M: 17, R: 1, S: 1 },
+      { N: 17, C: 4, H: 10, W: 10, M: 6, R: 3, S: 3, pad: 1, groups: 2 },
+      { N: 20, C: 5, H: 9, W: 9, M: 3, R: 4, S: 4, stride: [2, 1], pad: [1, 2], dilation: 2 },
+    ];
+    setMinParallelFlops(0);
+    cases.forEach((shape, i) => {
+      const p = convParams(shape);
+      const x = randomArray(p.N * p.C * p.H * p.W, 100 + i), dy = randomArray(p.N * p.M * p.P * p.Q, 120 + i);
+      setThreads(1);
+      const one = conv2dBackwardFilter(p, x, dy);
+      const t = 2e-6 * Math.sqrt(p.N * p.P * p.Q * (p.C / p.groups) * p.R * p.S);
+      assertClose(one, naiveConvDw(p, x, dy), `dw ${JSON.stringify(shape)}`, 1e-5, t);
+      setThreads(2);
+      assertClose(conv2dBackwardFilter(p, x, dy), one, `dw threads 1 vs 2 ${JSON.stringify(shape)}`, 0, 0);
+    });
+  });
   it('whole-image window (one GEMM over the batch): tile edges, K past KC, 1 vs 2 threads bitwise', () => {
     // N and M below, at, above and multiples of the 4x8 tile; K = C*H*W from 1 to 400 (> KC = 384)
     // and 785 (two K blocks); stride > 1 and an image the window covers at P = Q = 1.
@@ -112,7 +139,8 @@ describe('wasm conv2d kernels', () => {
   });
   it('filter gradient: same bits on 1 and 2 threads with channel-block and filter-block units', () => {
     // 2 images of 64x64 take several pixel chunks; C = 1 splits the filters instead.
-    for (const shape of [{ N: 2, C: 16, H: 64, W: 64, M: 8, R: 3, S: 3, pad: 1 }, { N: 2, C: 1, H: 40, W: 40, M: 16, R: 5, S: 5, pad: 2 }]) {
+    // (Past 16384 weights: the small-filter image blocks are tested below.)
+    for (const shape of [{ N: 2, C: 64, H: 24, W: 24, M: 40, R: 3, S: 3, pad: 1 }, { N: 2, C: 1, H: 40, W: 40, M: 128, R: 11, S: 12, pad: 2 }]) {
       const p = convParams(shape);
       const x = randomArray(p.N * p.C * p.H * p.W, 10), dy = randomArray(p.N * p.M * p.P * p.Q, 11);
       setThreads(1);

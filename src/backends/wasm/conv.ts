@@ -136,38 +136,68 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
     const pp = putParams(r, p);
     const xp = r.arena.put(x), dyp = r.arena.put(dy);
     const wlen = p.M * (p.C / p.groups) * p.R * p.S;
-    const dwp = r.arena.alloc(wlen * 4);
     const T = threadsFor(r, 2 * macs(p));
     const parts: number[][] = [];
     // Each unit owns its channels' (and filters') block of dw.
     if (depthwise) {
+      const dwp = r.arena.alloc(wlen * 4);
       for (const d of dwParts(r, p.C, T)) parts.push([pp, xp, dyp, dwp, ...d, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
     }
-    const { cb, mb } = filterGradientUnits(p, T);
+    const { ib, cb, mb } = filterGradientUnits(p, T);
+    // One partial dw per image block (the kernel's unit i writes dw + i*wlen): dw grows.
+    const blocks = Math.max(1, Math.ceil(p.N / ib));
+    const dwp = r.arena.alloc(blocks * wlen * 4);
     const next = r.arena.put(new Int32Array(1));
-    for (let t = 0; t < T; t++) parts.push([pp, xp, dyp, dwp, cb, mb, next, r.arena.alloc(r.scratchBytes)]);
-    return { steps: [['conv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
+    for (let t = 0; t < T; t++) parts.push([pp, xp, dyp, dwp, ib, cb, mb, next, r.arena.alloc(r.scratchBytes)]);
+    return { steps: [['conv2d_backward_filter', parts]], finish: () => sumPartials(r, dwp, wlen, blocks) };
   });
 }
 
+/** dw = the sum of `blocks` partial sums wlen floats apart at dwp, in block order (float32 adds). */
+function sumPartials(r: Runtime, dwp: number, wlen: number, blocks: number): Float32Array {
+  const out = r.arena.take(dwp, wlen);
+  if (blocks === 1) return out;
+  const mem = r.arena.view();
+  for (let b = 1; b < blocks; b++) {
+    const base = (dwp >> 2) + b * wlen;
+    // A Float32Array store rounds the double sum of two floats: exactly the float32 add.
+    for (let i = 0; i < wlen; i++) out[i] += mem[base + i]!;
+  }
+  return out;
+}
+
+/** Filter gradients up to this many floats are split by image blocks (one partial dw each). */
+const IMAGE_BLOCK_MAX_WEIGHTS = 1 << 14;
+/** Image blocks of a small layer's filter gradient: enough for 2-8 threads to share. */
+const IMAGE_BLOCKS = 8;
+
 /**
- * The filter gradient's unit: `cb` input channels x `mb` filter rows of every group. About 4
- * units per thread, by channels, with at least 64 GEMM columns (channels x R x S) each, as
- * every unit repacks dy for its channels; a first layer with too few channels for that also
- * splits the filters (each such unit repeats the cheap im2col of its channels).
+ * The filter gradient's unit: `ib` images x `cb` input channels x `mb` filter rows of every
+ * group. A small filter (LeNet: 150 and 2400 weights) is split by images only: its GEMMs are
+ * too narrow to split further (their packing of dy and the im2col would repeat per unit), and
+ * a partial dw per block costs little. The block size depends on the layer alone (not on T),
+ * so 1 and 2 threads sum in the same order. Otherwise about 4 units per thread, by channels,
+ * with at least 64 GEMM columns (channels x R x S) each, as every unit repacks dy for its
+ * channels; a first layer with too few channels for that also splits the filters (each such
+ * unit repeats the cheap im2col of its channels).
  */
-function filterGradientUnits(p: Conv2dParams, T: number): { cb: number; mb: number } {
+function filterGradientUnits(p: Conv2dParams, T: number): { ib: number; cb: number; mb: number } {
   const Mg = p.M / p.groups;
-  if (T === 1) return { cb: p.C, mb: Mg };
+  const wlen = p.M * (p.C / p.groups) * p.R * p.S;
+  if (p.N >= 2 && wlen <= IMAGE_BLOCK_MAX_WEIGHTS) {
+    return { ib: Math.ceil(p.N / Math.min(p.N, IMAGE_BLOCKS)), cb: p.C, mb: Mg };
+  }
+  const ib = Math.max(1, p.N);
+  if (T === 1) return { ib, cb: p.C, mb: Mg };
   const want = 4 * T;
   const minChannels = Math.ceil(64 / (p.R * p.S));
   const cBlocks = Math.max(1, Math.min(want, Math.floor(p.C / minChannels)));
   const cb = Math.ceil(p.C / cBlocks);
   const have = Math.ceil(p.C / cb);
-  if (have >= 2 * T || Mg < 2 * MR * T) return { cb, mb: Mg };
+  if (have >= 2 * T || Mg < 2 * MR * T) return { ib, cb, mb: Mg };
   const mBlocks = Math.min(Math.ceil(want / have), Math.floor(Mg / MR));
-  return { cb, mb: Math.ceil(Mg / mBlocks / MR) * MR };
+  return { ib, cb, mb: Math.ceil(Mg / mBlocks / MR) * MR };
 }
 
 /** db [M] = sum of dy [N,M,P,Q] over n, p, q. */
