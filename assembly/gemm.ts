@@ -202,6 +202,41 @@ export function packB(kc: i32, nc: i32, b: usize, rs: usize, cs: usize, bp: usiz
 }
 
 /**
+ * The bottom tile of a block whose rows are not a multiple of MR (M = 6 filters: LeNet's c1),
+ * rows [0, mr) of a full-width tile, mr <= 2: two rows of accumulators from the MR-row packed
+ * panel, stored straight to C. The same products in the same order as the 4x8 kernel's rows,
+ * without computing two zero rows or going through the scratch tile.
+ */
+// @ts-ignore: decorator
+@inline
+function f32_gemm_2x8_wasmsimd(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mode: i32, bias: usize, mr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  if (mode == 1) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    if (mr == 2) { c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16); }
+  } else if (mode == 2) {
+    c00 = v128.load32_splat(bias); c01 = c00;
+    if (mr == 2) { c10 = v128.load32_splat(bias, 4); c11 = c10; }
+  } else if (mode == 3) {
+    c00 = v128.load(bias); c01 = v128.load(bias, 16);
+    c10 = c00; c11 = c01;
+  }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    ap += <usize>(MR << 2);
+    bp += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  if (mr == 2) { v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); }
+}
+
+/**
  * The macro-kernel: C[mc, nc] (mode as f32_gemm) from an mc x kc block of A packed by packA at
  * `ap` and a kc x nc block of B packed by packB at `bp`. `ldcb` is C's row stride in bytes;
  * `bias` points at the block's first bias (row bias for mode 2, column bias for mode 3);
@@ -220,6 +255,8 @@ export function f32_gemm_macro_4x8(mc: i32, nc: i32, kc: i32, ap0: usize, bp0: u
       const bi = m == 2 ? bias + (<usize>ir << 2) : m == 3 ? bias + (<usize>jr << 2) : 0;
       if (mr == MR && nr == NR) {
         f32_gemm_4x8_wasmsimd(kc, ap, bp, cp, ldcb, m, bi);
+      } else if (mr <= 2 && nr == NR) {
+        f32_gemm_2x8_wasmsimd(kc, ap, bp, cp, ldcb, m, bi, mr);
       } else {
         // Edge tile: run the full kernel on a private tile, then copy the valid part.
         for (let i = 0; i < NR; i++) {

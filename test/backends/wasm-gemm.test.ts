@@ -23,7 +23,7 @@ describe('wasm f32_gemm', () => {
       setThreads(threads);
       waitForThreads();
       let seed = 1;
-      for (const M of [1, 3, 4, 5, 8, 9, 13, 129]) {
+      for (const M of [1, 2, 3, 4, 5, 6, 8, 9, 10, 13, 129]) {
         for (const N of [1, 7, 8, 9, 16, 17, 513]) {
           for (const K of [1, 3, 4, 5, 255, 385, 770]) {
             if (M * N * K > 3e6) continue;
