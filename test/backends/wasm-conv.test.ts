@@ -30,6 +30,9 @@ const shapes: Array<[string, Shape]> = [
   ['many channels (K > KC)', { N: 1, C: 40, H: 6, W: 7, M: 7, R: 3, S: 3 }],
   ['one input channel (filter rows split)', { N: 3, C: 1, H: 12, W: 12, M: 16, R: 5, S: 5, pad: 2 }],
   ['FC as conv (R = H)', { N: 3, C: 6, H: 4, W: 4, M: 10, R: 4, S: 4 }],
+  ['11x11 stride 4 pad 2 (AlexNet conv1: strided gather)', { N: 2, C: 3, H: 31, W: 29, M: 9, R: 11, S: 11, stride: 4, pad: 2 }],
+  ['5x7 stride [2,3] pad [1,4] (padding past a stride)', { N: 1, C: 2, H: 13, W: 17, M: 5, R: 5, S: 7, stride: [2, 3], pad: [1, 4] }],
+  ['3x3 stride 2 dilation 3 pad 3', { N: 2, C: 2, H: 12, W: 15, M: 6, R: 3, S: 3, stride: 2, pad: 3, dilation: 3 }],
   ['large image (pixel chunks)', { N: 1, C: 3, H: 70, W: 65, M: 8, R: 3, S: 3, pad: 1 }],
 ];
 
