@@ -120,12 +120,15 @@ export function col2im(cp: ConvParams, col: usize, ld: i32, c0: i32, c1: i32, j0
                 store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>(q - qa) << 2)));
               }
             } else {
-              for (let q = qa; q < qb; q++) {
-                const iw = q * V + off;
-                if (iw >= 0 && iw < W) {
-                  const d = xrow + (<usize>iw << 2);
-                  store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>(q - qa) << 2)));
-                }
+              // Valid q found once per row, as in im2col.
+              const lo = max(qa, min(qb, off >= 0 ? 0 : (V - 1 - off) / V));
+              const hi = max(lo, min(qb, W - off <= 0 ? 0 : (W - off + V - 1) / V));
+              const vb = <usize>V << 2;
+              let d = xrow + (<usize>(lo * V + off) << 2);
+              let a = src + (<usize>(lo - qa) << 2);
+              for (let q = lo; q < hi; q++) {
+                store<f32>(d, load<f32>(d) + load<f32>(a));
+                d += vb; a += 4;
               }
             }
           }
