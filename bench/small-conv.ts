@@ -29,6 +29,7 @@ const shapes: Array<[string, Conv2dParams]> = [
   ['lenet-c3 N=32', params(32, 6, 14, 16, 5, 1, 0)],
   ['lenet-c3 N=1', params(1, 6, 14, 16, 5, 1, 0)],
   ['alexnet-conv1 N=1', params(1, 3, 227, 96, 11, 4, 0)],
+  ['alexnet-conv1 N=8', params(8, 3, 227, 96, 11, 4, 0)],
 ];
 const filters = process.argv.slice(2);
 console.log(`${'case'.padEnd(26)} thr  kernel ms  GFLOP/s  CPU ms/call`);

@@ -171,12 +171,15 @@ function sumPartials(r: Runtime, dwp: number, wlen: number, blocks: number): Flo
 const IMAGE_BLOCK_MAX_WEIGHTS = 1 << 14;
 /** Image blocks of a small layer's filter gradient: enough for 2-8 threads to share. */
 const IMAGE_BLOCKS = 8;
+/** Largest dw split by image blocks for having few channels (8 partials: 32 MB). */
+const IMAGE_BLOCK_MAX_PARTIAL = 1 << 20;
 
 /**
  * The filter gradient's unit: `ib` images x `cb` input channels x `mb` filter rows of every
- * group. A small filter (LeNet: 150 and 2400 weights) is split by images only: its GEMMs are
- * too narrow to split further (their packing of dy and the im2col would repeat per unit), and
- * a partial dw per block costs little. The block size depends on the layer alone (not on T),
+ * group. A small filter (LeNet: 150 and 2400 weights), or a first layer with few channels
+ * (AlexNet conv1: 3), is split by images only: a channel or filter split would repeat the
+ * im2col and the packing of dy in every unit (and narrow GEMMs further), where a partial dw
+ * per image block costs little. The block size depends on the layer alone (not on T),
  * so 1 and 2 threads sum in the same order. Otherwise about 4 units per thread, by channels,
  * with at least 64 GEMM columns (channels x R x S) each, as every unit repacks dy for its
  * channels; a first layer with too few channels for that also splits the filters (each such
@@ -185,13 +188,16 @@ const IMAGE_BLOCKS = 8;
 function filterGradientUnits(p: Conv2dParams, T: number): { ib: number; cb: number; mb: number } {
   const Mg = p.M / p.groups;
   const wlen = p.M * (p.C / p.groups) * p.R * p.S;
-  if (p.N >= 2 && wlen <= IMAGE_BLOCK_MAX_WEIGHTS) {
+  const minChannels = Math.ceil(64 / (p.R * p.S));
+  // Too few channels for 4 channel blocks (AlexNet conv1: C = 3): the split below would
+  // repeat each channel's im2col and the packing of dy per filter block.
+  const fewChannels = Math.floor(p.C / minChannels) < 4;
+  if (p.N >= 2 && (wlen <= IMAGE_BLOCK_MAX_WEIGHTS || fewChannels) && wlen <= IMAGE_BLOCK_MAX_PARTIAL) {
     return { ib: Math.ceil(p.N / Math.min(p.N, IMAGE_BLOCKS)), cb: p.C, mb: Mg };
   }
   const ib = Math.max(1, p.N);
   if (T === 1) return { ib, cb: p.C, mb: Mg };
   const want = 4 * T;
-  const minChannels = Math.ceil(64 / (p.R * p.S));
   const cBlocks = Math.max(1, Math.min(want, Math.floor(p.C / minChannels)));
   const cb = Math.ceil(p.C / cBlocks);
   const have = Math.ceil(p.C / cb);
