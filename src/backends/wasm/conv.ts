@@ -167,8 +167,11 @@ function sumPartials(r: Runtime, dwp: number, wlen: number, blocks: number): Flo
   return out;
 }
 
-/** Filter gradients up to this many floats are split by image blocks (one partial dw each). */
-const IMAGE_BLOCK_MAX_WEIGHTS = 1 << 14;
+/**
+ * Filter gradients up to this many floats (LeNet: 150, 2400) are split by image blocks (one
+ * partial dw each); larger layers with channels to split (ResNet 1x1: 16384) keep channel blocks.
+ */
+const IMAGE_BLOCK_MAX_WEIGHTS = 1 << 12;
 /** Image blocks of a small layer's filter gradient: enough for 2-8 threads to share. */
 const IMAGE_BLOCKS = 8;
 /** Largest dw split by image blocks for having few channels (8 partials: 32 MB). */
