@@ -236,15 +236,92 @@ function f32_gemm_2x8_wasmsimd(kc: i32, ap: usize, bp: usize, c: usize, ldc: usi
   if (mr == 2) { v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16); }
 }
 
+/** Lanes [0, n) of the f32x4 at p (n <= 4; no float past them is read), the rest 0. */
+// @ts-ignore: decorator
+@inline
+function loadLanes(p: usize, n: i32): v128 {
+  if (n >= 4) return v128.load(p);
+  if (n <= 0) return f32x4.splat(0);
+  if (n == 1) return v128.load32_zero(p);
+  const v = v128.load64_zero(p);
+  return n == 3 ? v128.load32_lane(p, v, 2, 8) : v;
+}
+
+/** Store lanes [0, n) of v at p (n <= 4); no float past them is written. */
+// @ts-ignore: decorator
+@inline
+function storeLanes(p: usize, v: v128, n: i32): void {
+  if (n >= 4) { v128.store(p, v); return; }
+  if (n >= 2) {
+    v128.store64_lane(p, v, 0);
+    if (n == 3) v128.store32_lane(p, v, 2, 8);
+  } else if (n == 1) {
+    v128.store32_lane(p, v, 0);
+  }
+}
+
+/** Row i (< mr) of an edge tile: nr columns at p, in two f32x4 halves. */
+// @ts-ignore: decorator
+@inline
+function storeRow(p: usize, lo: v128, hi: v128, nr: i32): void {
+  storeLanes(p, lo, nr);
+  storeLanes(p + 16, hi, nr - 4);
+}
+
+/**
+ * An edge tile: rows [0, mr) and columns [0, nr) of a 4x8 tile (mr < MR or nr < NR) computed
+ * as the 4x8 kernel does (packed panels are zero-padded), C read and written only inside the
+ * tile with lane loads and stores: no scratch tile and no scalar copies (a GEMM with 100, 150
+ * or 25 columns, LeNet's, ends every row of panels in one; at small K they cost as much as the
+ * products). The same products in the same order as the 4x8 kernel.
+ */
+function f32_gemm_edge_4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, mode: i32, bias: usize,
+                           mr: i32, nr: i32): void {
+  const zero = f32x4.splat(0);
+  let c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+  let c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+  if (mode == 1) {
+    c00 = loadLanes(c, nr); c01 = loadLanes(c + 16, nr - 4);
+    if (mr > 1) { c10 = loadLanes(c + ldc, nr); c11 = loadLanes(c + ldc + 16, nr - 4); }
+    if (mr > 2) { c20 = loadLanes(c + 2 * ldc, nr); c21 = loadLanes(c + 2 * ldc + 16, nr - 4); }
+    if (mr > 3) { c30 = loadLanes(c + 3 * ldc, nr); c31 = loadLanes(c + 3 * ldc + 16, nr - 4); }
+  } else if (mode == 2) {
+    c00 = v128.load32_splat(bias); c01 = c00;
+    if (mr > 1) { c10 = v128.load32_splat(bias, 4); c11 = c10; }
+    if (mr > 2) { c20 = v128.load32_splat(bias, 8); c21 = c20; }
+    if (mr > 3) { c30 = v128.load32_splat(bias, 12); c31 = c30; }
+  } else if (mode == 3) {
+    c00 = loadLanes(bias, nr); c01 = loadLanes(bias + 16, nr - 4);
+    c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+  }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    ap += 16;
+    bp += 32;
+  }
+  storeRow(c, c00, c01, nr);
+  if (mr > 1) storeRow(c + ldc, c10, c11, nr);
+  if (mr > 2) storeRow(c + 2 * ldc, c20, c21, nr);
+  if (mr > 3) storeRow(c + 3 * ldc, c30, c31, nr);
+}
+
 /**
  * The macro-kernel: C[mc, nc] (mode as f32_gemm) from an mc x kc block of A packed by packA at
  * `ap` and a kc x nc block of B packed by packB at `bp`. `ldcb` is C's row stride in bytes;
  * `bias` points at the block's first bias (row bias for mode 2, column bias for mode 3);
- * `tile` is MR*NR + NR floats of scratch for the edge tiles.
+ * `tile` (MR*NR + NR floats of scratch) is no longer used: edge tiles store C with lane stores.
  */
 export function f32_gemm_macro_4x8(mc: i32, nc: i32, kc: i32, ap0: usize, bp0: usize, c: usize, ldcb: usize,
                                    m: i32, bias: usize, tile: usize): void {
-  const tbias = tile + (<usize>(MR * NR) << 2);
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bp = bp0 + (<usize>(jr * kc) << 2);
@@ -258,23 +335,7 @@ export function f32_gemm_macro_4x8(mc: i32, nc: i32, kc: i32, ap0: usize, bp0: u
       } else if (mr <= 2 && nr == NR) {
         f32_gemm_2x8_wasmsimd(kc, ap, bp, cp, ldcb, m, bi, mr);
       } else {
-        // Edge tile: run the full kernel on a private tile, then copy the valid part.
-        for (let i = 0; i < NR; i++) {
-          const inb = (m == 2 && i < mr) || (m == 3 && i < nr);
-          store<f32>(tbias + (<usize>i << 2), inb ? load<f32>(bi + (<usize>i << 2)) : 0);
-        }
-        for (let i = 0; i < MR; i++) {
-          for (let j = 0; j < NR; j++) {
-            store<f32>(tile + (<usize>(i * NR + j) << 2),
-              m == 1 && i < mr && j < nr ? load<f32>(cp + <usize>i * ldcb + (<usize>j << 2)) : 0);
-          }
-        }
-        f32_gemm_4x8_wasmsimd(kc, ap, bp, tile, <usize>(NR << 2), m, tbias);
-        for (let i = 0; i < mr; i++) {
-          for (let j = 0; j < nr; j++) {
-            store<f32>(cp + <usize>i * ldcb + (<usize>j << 2), load<f32>(tile + (<usize>(i * NR + j) << 2)));
-          }
-        }
+        f32_gemm_edge_4x8(kc, ap, bp, cp, ldcb, m, bi, mr, nr);
       }
     }
   }
