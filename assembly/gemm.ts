@@ -129,6 +129,25 @@ export function packA(mc: i32, kc: i32, a: usize, rs: usize, cs: usize, ap: usiz
         col += csb;
         ap += 16;
       }
+    } else if (rs == 1) {
+      // Column-major, rows < MR (a last panel): each k is `rows` consecutive floats.
+      let col = base;
+      for (let k = 0; k < kc; k++) {
+        v128.store(ap, loadLanes(col, rows));
+        col += csb;
+        ap += 16;
+      }
+    } else if (cs == 1) {
+      // Row-major, rows < MR: zero the panel, then copy each row down its lane.
+      memory.fill(ap, 0, <usize>(kc * MR) << 2);
+      for (let i = 0; i < rows; i++) {
+        let src = base + <usize>i * rsb, dst = ap + (<usize>i << 2);
+        for (let k = 0; k < kc; k++) {
+          store<f32>(dst, load<f32>(src));
+          src += 4; dst += <usize>(MR << 2);
+        }
+      }
+      ap += <usize>(kc * MR) << 2;
     } else {
       for (let k = 0; k < kc; k++) {
         const col = base + <usize>k * csb;
@@ -189,6 +208,26 @@ export function packB(kc: i32, nc: i32, b: usize, rs: usize, cs: usize, bp: usiz
         }
         c0 += 4;
       }
+    } else if (cs == 1) {
+      // Row-major, cols < NR (a last panel): each k is `cols` consecutive floats.
+      let row = base;
+      for (let k = 0; k < kc; k++) {
+        v128.store(bp, loadLanes(row, cols));
+        v128.store(bp, loadLanes(row + 16, cols - 4), 16);
+        row += rsb;
+        bp += 32;
+      }
+    } else if (rs == 1) {
+      // Column-major, cols < NR: zero the panel, then copy each column down its lane.
+      memory.fill(bp, 0, <usize>(kc * NR) << 2);
+      for (let j = 0; j < cols; j++) {
+        let src = base + <usize>j * csb, dst = bp + (<usize>j << 2);
+        for (let k = 0; k < kc; k++) {
+          store<f32>(dst, load<f32>(src));
+          src += 4; dst += <usize>(NR << 2);
+        }
+      }
+      bp += <usize>(kc * NR) << 2;
     } else {
       for (let k = 0; k < kc; k++) {
         const row = base + <usize>k * rsb;
