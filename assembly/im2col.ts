@@ -13,9 +13,15 @@ import { ConvParams } from './params';
 @inline
 function copyFloats(dst: usize, src: usize, n: i32): void {
   if (n >= 64) { memory.copy(dst, src, <usize>n << 2); return; }
+  if (n < 4) {
+    for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+    return;
+  }
+  // Whole vectors, the last one overlapping the one before it (no scalar tail).
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+  for (; i + 4 < n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  const last = <usize>(n - 4) << 2;
+  v128.store(dst + last, v128.load(src + last));
 }
 
 /**
@@ -34,12 +40,14 @@ export function im2col(cp: ConvParams, x: usize, c0: i32, c1: i32, j0: i32, j1: 
       for (let s = 0; s < S; s++) {
         let j = j0;
         let dst = row;
-        while (j < j1) {
-          const p = j / Q;
-          const qa = j - p * Q;
+        // One division per col row, not per output row: at LeNet's sizes (rows of 10 or 28
+        // pixels) the division cost as much as the copy.
+        const p = j0 / Q;
+        let qa = j0 - p * Q;
+        let ih = p * U + r * DH - PH;
+        for (; j < j1; qa = 0, ih += U) {
           const qb = min(Q, qa + (j1 - j));
           const n = qb - qa;
-          const ih = p * U + r * DH - PH;
           if (ih < 0 || ih >= H) {
             memory.fill(dst, 0, <usize>n << 2);
           } else {
@@ -62,17 +70,17 @@ export function im2col(cp: ConvParams, x: usize, c0: i32, c1: i32, j0: i32, j1: 
               const hi = max(lo, min(qb, W - off <= 0 ? 0 : (W - off + V - 1) / V));
               if (lo > qa) memory.fill(dst, 0, <usize>(lo - qa) << 2);
               const vb = <usize>V << 2;
-              let s = xrow + (<usize>(lo * V + off) << 2);
+              let src = xrow + (<usize>(lo * V + off) << 2);
               let d = dst + (<usize>(lo - qa) << 2);
               let q = lo;
               for (; q + 4 <= hi; q += 4) {
-                const a0 = load<f32>(s), a1 = load<f32>(s + vb), a2 = load<f32>(s + 2 * vb), a3 = load<f32>(s + 3 * vb);
+                const a0 = load<f32>(src), a1 = load<f32>(src + vb), a2 = load<f32>(src + 2 * vb), a3 = load<f32>(src + 3 * vb);
                 v128.store(d, f32x4(a0, a1, a2, a3));
-                s += 4 * vb; d += 16;
+                src += 4 * vb; d += 16;
               }
               for (; q < hi; q++) {
-                store<f32>(d, load<f32>(s));
-                s += vb; d += 4;
+                store<f32>(d, load<f32>(src));
+                src += vb; d += 4;
               }
               if (qb > hi) memory.fill(dst + (<usize>(hi - qa) << 2), 0, <usize>(qb - hi) << 2);
             }
@@ -99,12 +107,13 @@ export function col2im(cp: ConvParams, col: usize, ld: i32, c0: i32, c1: i32, j0
       for (let s = 0; s < S; s++) {
         let j = j0;
         let src = row;
-        while (j < j1) {
-          const p = j / Q;
-          const qa = j - p * Q;
+        // One division per col row, as in im2col.
+        const p = j0 / Q;
+        let qa = j0 - p * Q;
+        let ih = p * U + r * DH - PH;
+        for (; j < j1; qa = 0, ih += U) {
           const qb = min(Q, qa + (j1 - j));
           const n = qb - qa;
-          const ih = p * U + r * DH - PH;
           if (ih >= 0 && ih < H) {
             const xrow = xc + (<usize>(ih * W) << 2);
             const off = s * DW - PW;
