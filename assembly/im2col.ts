@@ -45,6 +45,10 @@ export function im2col(cp: ConvParams, x: usize, c0: i32, c1: i32, j0: i32, j1: 
         const p = j0 / Q;
         let qa = j0 - p * Q;
         let ih = p * U + r * DH - PH;
+        const off = s * DW - PW;
+        // Every column of an output row reads inside the input row (no horizontal padding
+        // reached): a plain copy per row.
+        const interior = V == 1 && off >= 0 && Q + off <= W;
         for (; j < j1; qa = 0, ih += U) {
           const qb = min(Q, qa + (j1 - j));
           const n = qb - qa;
@@ -52,8 +56,9 @@ export function im2col(cp: ConvParams, x: usize, c0: i32, c1: i32, j0: i32, j1: 
             memory.fill(dst, 0, <usize>n << 2);
           } else {
             const xrow = xc + (<usize>(ih * W) << 2);
-            const off = s * DW - PW;
-            if (V == 1) {
+            if (interior) {
+              copyFloats(dst, xrow + (<usize>(qa + off) << 2), n);
+            } else if (V == 1) {
               // Valid q: 0 <= q + off < W.
               const lo = max(qa, -off), hi = min(qb, W - off);
               if (hi <= lo) {
