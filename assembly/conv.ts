@@ -170,39 +170,44 @@ function backwardInputUnit(cp: ConvParams, dy: usize, w: usize, dx: usize,
 }
 
 /**
- * dw, in units (images [n0, n1) with n0 = i*ib, input channels [c0, c1) with c0 = j*cb,
- * filters [m0, m1) of each group with m0 = l*mb) that the threads of a call take from the
- * shared counter at `next` (an i32 the host zeroes): a unit owns its block of one partial dw,
- * the sum over its images, at dw + i*|dw| (so with ib >= N, dw itself); the host adds the
- * partials in order of i. Image blocks let a small layer (LeNet: 150 or 2400 weights) share
+ * dw, in units (images [n0, n1) with n0 = i*ib, output pixels [j0, j1) of each with
+ * j0 = h*pb, input channels [c0, c1) with c0 = j*cb, filters [m0, m1) of each group with
+ * m0 = l*mb) that the threads of a call take from the shared counter at `next` (an i32 the host
+ * zeroes): a unit owns its block of one partial dw, the sum over its images and pixels, at
+ * dw + (i*(pixel blocks per image) + h)*|dw| (so with ib >= N and pb >= P*Q, dw itself); the host adds the
+ * partials in that order. Pixel blocks do for one image (AlexNet conv1 at N = 1) what image
+ * blocks do for a batch. Image blocks let a small layer (LeNet: 150 or 2400 weights) share
  * its work without splitting GEMMs that are already narrow, each unit repeating the im2col and
- * dy packing. The pixel chunks and image blocks depend on the layer and ib alone (not on cb,
+ * dy packing. The pixel chunks and image blocks depend on the layer, ib and pb alone (not on cb,
  * mb or the threads), so each dw element is summed in the same order however the work is split.
  */
 export function conv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
-                                       ib: i32, cb: i32, mb: i32, next: usize, scratch: usize): void {
+                                       ib: i32, pb: i32, cb: i32, mb: i32, next: usize, scratch: usize): void {
   const cp = paramsAt(pp);
-  const G = cp.G, Mg = cp.M / G;
+  const G = cp.G, Mg = cp.M / G, PQ = cp.P * cp.Q;
   const wBytes = (<usize>cp.M * <usize>(cp.C / G * cp.R * cp.S)) << 2;
   const iBlocks = max(1, (cp.N + ib - 1) / ib);
+  const jBlocks = max(1, (PQ + pb - 1) / pb);
   const cBlocks = (cp.C + cb - 1) / cb, mBlocks = (Mg + mb - 1) / mb;
-  const units = iBlocks * cBlocks * mBlocks;
+  const units = iBlocks * jBlocks * cBlocks * mBlocks;
   for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
     let t = u;
     const mi = t % mBlocks; t /= mBlocks;
-    const ci = t % cBlocks;
-    const ii = t / cBlocks;
-    backwardFilterUnit(cp, x, dy, dw + <usize>ii * wBytes, ii * ib, min(cp.N, (ii + 1) * ib),
-      ci * cb, min(cp.C, (ci + 1) * cb), mi * mb, (mi + 1) * mb, scratch);
+    const ci = t % cBlocks; t /= cBlocks;
+    const ji = t % jBlocks;
+    const ii = t / jBlocks;
+    backwardFilterUnit(cp, x, dy, dw + <usize>(ii * jBlocks + ji) * wBytes, ii * ib, min(cp.N, (ii + 1) * ib),
+      ji * pb, min(PQ, (ji + 1) * pb), ci * cb, min(cp.C, (ci + 1) * cb), mi * mb, (mi + 1) * mb, scratch);
   }
 }
 
 /**
  * dw[m, c, r, s] for input channels c in [c0, c1) (global channel index; each belongs to one
- * group) and filters [m0, m1) of each group, summed over images [n0, n1).
+ * group) and filters [m0, m1) of each group, summed over images [n0, n1) and their output
+ * pixels [j0, j1).
  */
 function backwardFilterUnit(cp: ConvParams, x: usize, dy: usize, dw: usize, n0: i32, n1: i32,
-                            c0: i32, c1: i32, m0: i32, m1: i32, scratch: usize): void {
+                            j0: i32, j1: i32, c0: i32, c1: i32, m0: i32, m1: i32, scratch: usize): void {
   const G = cp.G, Cg = cp.C / G, RS = cp.R * cp.S, K = Cg * RS;
   const Mg = min(m1, cp.M / G) - m0;
   if (Mg <= 0) return;
@@ -217,7 +222,7 @@ function backwardFilterUnit(cp: ConvParams, x: usize, dy: usize, dw: usize, n0: 
     const rows = (lb - la) * RS;
     const out = dw + (((<usize>g * <usize>(cp.M / G) + mOff) * <usize>K + <usize>(la * RS)) << 2);
     let m = 0;
-    if (n1 <= n0) {
+    if (n1 <= n0 || j1 <= j0) {
       for (let i = 0; i < Mg; i++) memory.fill(out + (<usize>(i * K) << 2), 0, <usize>rows << 2);
     }
     for (let n = n0; n < n1; n++) {
@@ -225,12 +230,12 @@ function backwardFilterUnit(cp: ConvParams, x: usize, dy: usize, dw: usize, n0: 
       const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
       if (pointwise) {
         // B[j, c] = x[c, j]: the input slice, transposed by strides.
-        f32_gemm(Mg, rows, PQ, dyg, PQ, 1, xg + (<usize>la * HW << 2), 1, <i32>HW, out, K, m, 0, scratch);
+        f32_gemm(Mg, rows, j1 - j0, dyg + (<usize>j0 << 2), PQ, 1, xg + ((<usize>la * HW + <usize>j0) << 2), 1, <i32>HW, out, K, m, 0, scratch);
         m = 1;
         continue;
       }
-      for (let ja = 0; ja < PQ; ja += chunk) {
-        const jb = min(PQ, ja + chunk), jn = jb - ja;
+      for (let ja = j0; ja < j1; ja += chunk) {
+        const jb = min(j1, ja + chunk), jn = jb - ja;
         im2col(cp, xg, la, lb, ja, jb, col, jn);
         f32_gemm(Mg, rows, jn, dyg + (<usize>ja << 2), PQ, 1, col, 1, jn, out, K, m, 0, scratch);
         m = 1;

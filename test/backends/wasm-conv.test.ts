@@ -59,7 +59,7 @@ describe('wasm conv2d kernels', () => {
     }
   }
 
-  it('filter gradient of small filters in image blocks: random shapes against the reference, 1 vs 2 threads bitwise', () => {
+  it('filter gradient of small filters in image (or pixel) blocks: random shapes against the reference, 1 vs 2 threads bitwise', () => {
     // Filters <= 4096 weights with N >= 2 sum per block of images (one partial dw each, added
     // in block order): N below, at and above the 8 blocks and not a multiple of them; M and
     // C*R*S below, at and above the 4x8 tile; LeNet's c1 and c3; strides, padding, groups.
@@ -75,6 +75,10 @@ describe('wasm conv2d kernels', () => {
       { N: 20, C: 5, H: 9, W: 9, M: 3, R: 4, S: 4, stride: [2, 1], pad: [1, 2], dilation: 2 },
       // Past 4096 weights but only 3 channels (AlexNet conv1's kind): image blocks too.
       { N: 5, C: 3, H: 27, W: 23, M: 150, R: 11, S: 11, stride: 4, pad: 1 },
+      // One image of >= 512 output pixels: pixel blocks (2, 5 and 8 of them; 1296 = 4 x 260 + 256).
+      { N: 1, C: 3, H: 99, W: 99, M: 20, R: 11, S: 11, stride: 4, pad: 2 },
+      { N: 1, C: 1, H: 40, W: 40, M: 6, R: 5, S: 5 },
+      { N: 1, C: 2, H: 70, W: 66, M: 9, R: 3, S: 3, pad: 1 },
     ];
     setMinParallelFlops(0);
     cases.forEach((shape, i) => {
@@ -145,8 +149,8 @@ describe('wasm conv2d kernels', () => {
   it('filter gradient: same bits on 1 and 2 threads with channel-block and filter-block units', () => {
     // 2 images of 64x64 take several pixel chunks; C = 1 splits the filters instead.
     // (Past 4096 weights and with channels to split: image blocks are tested below. One image
-    // with one channel splits the filters.)
-    for (const shape of [{ N: 2, C: 64, H: 24, W: 24, M: 40, R: 3, S: 3, pad: 1 }, { N: 1, C: 1, H: 40, W: 40, M: 16, R: 5, S: 5, pad: 2 }]) {
+    // with one channel and under 512 pixels splits the filters.)
+    for (const shape of [{ N: 2, C: 64, H: 24, W: 24, M: 40, R: 3, S: 3, pad: 1 }, { N: 1, C: 1, H: 20, W: 20, M: 16, R: 5, S: 5, pad: 2 }]) {
       const p = convParams(shape);
       const x = randomArray(p.N * p.C * p.H * p.W, 10), dy = randomArray(p.N * p.M * p.P * p.Q, 11);
       setThreads(1);

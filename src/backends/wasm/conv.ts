@@ -144,12 +144,13 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
       for (const d of dwParts(r, p.C, T)) parts.push([pp, xp, dyp, dwp, ...d, r.arena.alloc(dwScratchBytes(p))]);
       return { steps: [['dwconv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
     }
-    const { ib, cb, mb } = filterGradientUnits(p, T);
-    // One partial dw per image block (the kernel's unit i writes dw + i*wlen): dw grows.
-    const blocks = Math.max(1, Math.ceil(p.N / ib));
+    const { ib, pb, cb, mb } = filterGradientUnits(p, T);
+    // One partial dw per image or pixel block (the kernel's unit writes dw + block*wlen): dw grows.
+    const PQ = p.P * p.Q;
+    const blocks = Math.max(1, Math.ceil(p.N / ib)) * Math.max(1, Math.ceil(PQ / pb));
     const dwp = r.arena.alloc(blocks * wlen * 4);
     const next = r.arena.put(new Int32Array(1));
-    for (let t = 0; t < T; t++) parts.push([pp, xp, dyp, dwp, ib, cb, mb, next, r.arena.alloc(r.scratchBytes)]);
+    for (let t = 0; t < T; t++) parts.push([pp, xp, dyp, dwp, ib, pb, cb, mb, next, r.arena.alloc(r.scratchBytes)]);
     return { steps: [['conv2d_backward_filter', parts]], finish: () => sumPartials(r, dwp, wlen, blocks) };
   });
 }
@@ -178,35 +179,40 @@ const IMAGE_BLOCKS = 8;
 const IMAGE_BLOCK_MAX_PARTIAL = 1 << 20;
 
 /**
- * The filter gradient's unit: `ib` images x `cb` input channels x `mb` filter rows of every
- * group. A small filter (LeNet: 150 and 2400 weights), or a first layer with few channels
+ * The filter gradient's unit: `ib` images x `pb` output pixels x `cb` input channels x `mb`
+ * filter rows of every group. A small filter (LeNet: 150 and 2400 weights), or a first layer with few channels
  * (AlexNet conv1: 3), is split by images only: a channel or filter split would repeat the
  * im2col and the packing of dy in every unit (and narrow GEMMs further), where a partial dw
- * per image block costs little. The block size depends on the layer alone (not on T),
+ * per image block costs little; a single image is split by pixel blocks the same way. The
+ * block size depends on the layer alone (not on T),
  * so 1 and 2 threads sum in the same order. Otherwise about 4 units per thread, by channels,
  * with at least 64 GEMM columns (channels x R x S) each, as every unit repacks dy for its
  * channels; a first layer with too few channels for that also splits the filters (each such
  * unit repeats the cheap im2col of its channels).
  */
-function filterGradientUnits(p: Conv2dParams, T: number): { ib: number; cb: number; mb: number } {
-  const Mg = p.M / p.groups;
+function filterGradientUnits(p: Conv2dParams, T: number): { ib: number; pb: number; cb: number; mb: number } {
+  const Mg = p.M / p.groups, PQ = p.P * p.Q;
   const wlen = p.M * (p.C / p.groups) * p.R * p.S;
   const minChannels = Math.ceil(64 / (p.R * p.S));
   // Too few channels for 4 channel blocks (AlexNet conv1: C = 3): the split below would
   // repeat each channel's im2col and the packing of dy per filter block.
   const fewChannels = Math.floor(p.C / minChannels) < 4;
-  if (p.N >= 2 && (wlen <= IMAGE_BLOCK_MAX_WEIGHTS || fewChannels) && wlen <= IMAGE_BLOCK_MAX_PARTIAL) {
-    return { ib: Math.ceil(p.N / Math.min(p.N, IMAGE_BLOCKS)), cb: p.C, mb: Mg };
+  const whole = Math.max(1, PQ);
+  if ((wlen <= IMAGE_BLOCK_MAX_WEIGHTS || fewChannels) && wlen <= IMAGE_BLOCK_MAX_PARTIAL) {
+    if (p.N >= 2) return { ib: Math.ceil(p.N / Math.min(p.N, IMAGE_BLOCKS)), pb: whole, cb: p.C, mb: Mg };
+    // One image: blocks of its pixels instead, if each keeps a GEMM reduction of >= 256.
+    const pixelBlocks = Math.min(IMAGE_BLOCKS, Math.floor(PQ / 256));
+    if (pixelBlocks >= 2) return { ib: 1, pb: Math.ceil(PQ / pixelBlocks), cb: p.C, mb: Mg };
   }
   const ib = Math.max(1, p.N);
-  if (T === 1) return { ib, cb: p.C, mb: Mg };
+  if (T === 1) return { ib, pb: whole, cb: p.C, mb: Mg };
   const want = 4 * T;
   const cBlocks = Math.max(1, Math.min(want, Math.floor(p.C / minChannels)));
   const cb = Math.ceil(p.C / cBlocks);
   const have = Math.ceil(p.C / cb);
-  if (have >= 2 * T || Mg < 2 * MR * T) return { ib, cb, mb: Mg };
+  if (have >= 2 * T || Mg < 2 * MR * T) return { ib, pb: whole, cb, mb: Mg };
   const mBlocks = Math.min(Math.ceil(want / have), Math.floor(Mg / MR));
-  return { ib, cb, mb: Math.ceil(Mg / mBlocks / MR) * MR };
+  return { ib, pb: whole, cb, mb: Math.ceil(Mg / mBlocks / MR) * MR };
 }
 
 /** db [M] = sum of dy [N,M,P,Q] over n, p, q. */
