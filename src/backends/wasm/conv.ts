@@ -151,21 +151,15 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
     const dwp = r.arena.alloc(blocks * wlen * 4);
     const next = r.arena.put(new Int32Array(1));
     for (let t = 0; t < T; t++) parts.push([pp, xp, dyp, dwp, ib, pb, cb, mb, next, r.arena.alloc(r.scratchBytes)]);
-    return { steps: [['conv2d_backward_filter', parts]], finish: () => sumPartials(r, dwp, wlen, blocks) };
+    if (blocks === 1) return { steps: [['conv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
+    // dw = ones[1, blocks] * partials[blocks, wlen] on this thread: the micro-kernel adds the
+    // partials in block order (a product by 1 is exact; with or without fused multiply-add),
+    // as plain float32 adds would.
+    const onesp = r.arena.put(new Float32Array(blocks).fill(1));
+    const outp = r.arena.alloc(wlen * 4);
+    const sum = [1, wlen, blocks, onesp, blocks, 1, dwp, wlen, 1, outp, wlen, 0, 0, r.arena.alloc(r.scratchBytes)];
+    return { steps: [['conv2d_backward_filter', parts], ['f32_gemm', [sum]]], finish: () => r.arena.take(outp, wlen) };
   });
-}
-
-/** dw = the sum of `blocks` partial sums wlen floats apart at dwp, in block order (float32 adds). */
-function sumPartials(r: Runtime, dwp: number, wlen: number, blocks: number): Float32Array {
-  const out = r.arena.take(dwp, wlen);
-  if (blocks === 1) return out;
-  const mem = r.arena.view();
-  for (let b = 1; b < blocks; b++) {
-    const base = (dwp >> 2) + b * wlen;
-    // A Float32Array store rounds the double sum of two floats: exactly the float32 add.
-    for (let i = 0; i < wlen; i++) out[i] += mem[base + i]!;
-  }
-  return out;
 }
 
 /**
