@@ -18,12 +18,14 @@ import { DATASET_NAMES, type DatasetName } from '../../data/fashion-mnist.js';
 
 /**
  * Defaults of a bare `dnnkit train`, chosen for the issue's time-to-accuracy targets on two
- * cores (≥ 91 % test accuracy within 3 minutes, ≥ 92.5 % within 6): four epochs of one-cycle
- * SGD, evaluated with a weight average (good while the learning rate is still high: epoch 2
- * 91.4 % averaged vs 89.5 % live) and label smoothing 0.1 (averaged end 92.4 -> 92.8 %).
+ * cores (≥ 91 % test accuracy within 3 minutes, ≥ 92.5 % within 6): five epochs of one-cycle
+ * SGD, evaluated with a weight average (good while the learning rate is still high: epoch 2 of 4
+ * 91.4 % averaged vs 89.5 % live) and label smoothing 0.1 (averaged end of 4 epochs 92.4 -> 92.8 %).
+ * Five epochs (~265 s here) rather than four (~210 s) so that two evaluations clear each target
+ * with margin: 92.1 % at 160 s, 92.5 and 92.8 % at 209 and 263 s.
  * Measured per epoch on the full Fashion-MNIST (scripts/accuracy-sweep.ts): README "Training".
  */
-export const TRAIN_DEFAULTS = { epochs: 4, batchSize: 64, optimizer: 'sgd', schedule: 'onecycle', seed: 0, ema: 0.999, labelSmoothing: 0.1 } as const;
+export const TRAIN_DEFAULTS = { epochs: 5, batchSize: 64, optimizer: 'sgd', schedule: 'onecycle', seed: 0, ema: 0.999, labelSmoothing: 0.1 } as const;
 
 interface TrainOptions {
   model: string; data?: string; dataset: string; epochs?: string; batchSize: string; lr?: string;
