@@ -10,11 +10,12 @@
 import { describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { conv2dForward } from '../../src/backends/wasm/conv.js';
-import { runtime, setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
+import { setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
 import assert from 'node:assert/strict';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { conv2dEinsum } from '../../src/einsum/layers.js';
 import { convParams, randomArray } from './wasm-naive.js';
+import { sameOnOneAndTwoThreads } from './two-threads.js';
 import type { Conv2dParams } from '../../src/einsum/types.js';
 
 type Shape = Parameters<typeof convParams>[0];
@@ -112,14 +113,7 @@ describe('wasm conv2d forward paths against the reference backend', () => {
       { N: 1, C: 4, H: 4, W: 8, M: 40, R: 3, S: 3, pad: 1 }, { N: 3, C: 16, H: 9, W: 9, M: 20, R: 1, S: 1 }]) {
       const p = convParams(shape);
       const x = randomArray(p.N * p.C * p.H * p.W, 31), w = randomArray(p.M * p.C * p.R * p.S, 32), b = randomArray(p.M, 33);
-      setThreads(1);
-      const one = conv2dForward(p, x, w, b);
-      setThreads(2);
-      assert.equal(waitForThreads(), 1, 'the worker thread did not start');
-      const before = runtime().pool.workerParts;
-      const two = conv2dForward(p, x, w, b);
-      assert.ok(runtime().pool.workerParts > before, 'the worker thread took no part of the call');
-      assertClose(two, one, `threads 1 vs 2 ${JSON.stringify(shape)}`, 0, 0);
+      sameOnOneAndTwoThreads(() => [conv2dForward(p, x, w, b)], `y ${JSON.stringify(shape)}`);
     }
   });
 

@@ -6,9 +6,10 @@
 import { describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
-import { runtime, setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
+import { setThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
 import assert from 'node:assert/strict';
 import { convParams, naiveConv, naiveConvDw, naiveConvDx, randomArray } from './wasm-naive.js';
+import { sameOnOneAndTwoThreads } from './two-threads.js';
 
 type Shape = Parameters<typeof convParams>[0];
 
@@ -124,27 +125,14 @@ describe('wasm conv2d kernels', () => {
   it('gives the same results on 1 and 2 threads (bit for bit)', () => {
     const p = convParams({ N: 1, C: 16, H: 30, W: 30, M: 24, R: 3, S: 3, pad: 1 });
     const x = randomArray(p.N * p.C * p.H * p.W, 5), w = randomArray(p.M * p.C * 9, 6), dy = randomArray(p.N * p.M * p.P * p.Q, 7);
-    const run = (t: number) => { setThreads(t); return [conv2dForward(p, x, w, null), conv2dBackwardInput(p, dy, w), conv2dBackwardFilter(p, x, dy)]; };
-    const one = run(1);
-    setThreads(2);
-    assert.equal(waitForThreads(), 1, 'the worker thread did not start');
-    const before = runtime().pool.workerParts;
-    const two = run(2);
-    assert.ok(runtime().pool.workerParts >= before + 3, 'the worker thread took no part of the calls');
-    one.forEach((a, i) => assertClose(two[i]!, a, `threads 1 vs 2, output ${i}`, 0, 0));
+    sameOnOneAndTwoThreads(() => [conv2dForward(p, x, w, null), conv2dBackwardInput(p, dy, w), conv2dBackwardFilter(p, x, dy)], 'y, dx, dw', 3);
   });
   it('data gradient: same bits on 1 and 2 threads with channel-block units over several pixel chunks', () => {
     // N=1 on 2 threads: 8 units of 2 channels; 64x64 pixels take 3 chunks of the 144-row col.
     const p = convParams({ N: 1, C: 16, H: 64, W: 64, M: 8, R: 3, S: 3, pad: 1 });
     const dy = randomArray(p.N * p.M * p.P * p.Q, 8), w = randomArray(p.M * p.C * 9, 9);
-    setThreads(1);
-    const one = conv2dBackwardInput(p, dy, w);
-    assertClose(one, naiveConvDx(p, dy, w), 'dx', 1e-5, 1e-4);
-    setThreads(2);
-    assert.equal(waitForThreads(), 1, 'the worker thread did not start');
-    const before = runtime().pool.workerParts;
-    assertClose(conv2dBackwardInput(p, dy, w), one, 'dx threads 1 vs 2', 0, 0);
-    assert.ok(runtime().pool.workerParts > before, 'the worker thread took no part of the call');
+    const [dx] = sameOnOneAndTwoThreads(() => [conv2dBackwardInput(p, dy, w)], 'dx');
+    assertClose(dx!, naiveConvDx(p, dy, w), 'dx', 1e-5, 1e-4);
   });
   it('filter gradient: same bits on 1 and 2 threads with channel-block and filter-block units', () => {
     // 2 images of 64x64 take several pixel chunks; C = 1 splits the filters instead.
@@ -153,14 +141,8 @@ describe('wasm conv2d kernels', () => {
     for (const shape of [{ N: 2, C: 64, H: 24, W: 24, M: 40, R: 3, S: 3, pad: 1 }, { N: 1, C: 1, H: 20, W: 20, M: 16, R: 5, S: 5, pad: 2 }]) {
       const p = convParams(shape);
       const x = randomArray(p.N * p.C * p.H * p.W, 10), dy = randomArray(p.N * p.M * p.P * p.Q, 11);
-      setThreads(1);
-      const one = conv2dBackwardFilter(p, x, dy);
-      assertClose(one, naiveConvDw(p, x, dy), 'dw', 1e-5, 1e-3);
-      setThreads(2);
-      assert.equal(waitForThreads(), 1, 'the worker thread did not start');
-      const before = runtime().pool.workerParts;
-      assertClose(conv2dBackwardFilter(p, x, dy), one, `dw threads 1 vs 2 ${JSON.stringify(shape)}`, 0, 0);
-      assert.ok(runtime().pool.workerParts > before, 'the worker thread took no part of the call');
+      const [dw] = sameOnOneAndTwoThreads(() => [conv2dBackwardFilter(p, x, dy)], `dw ${JSON.stringify(shape)}`);
+      assertClose(dw!, naiveConvDw(p, x, dy), 'dw', 1e-5, 1e-3);
     }
   });
 });
