@@ -79,10 +79,7 @@ export class Sequential extends Module {
       if (next && third && fusesWithRelu(m, next) && third instanceof MaxPool2d &&
           third.forward === MaxPool2d.prototype.forward && callIsForward(third)) {
         // MaxPool2d.forward's options, so the fused op pools exactly as the layer would.
-        y = m.forwardReluMaxPool(y, {
-          kernelSize: third.kernelSize, stride: third.stride, padding: third.padding,
-          dilation: third.dilation, ceilMode: third.ceilMode,
-        });
+        y = m.forwardReluMaxPool(y, third.options());
         i += 2;
         continue;
       }

@@ -1,6 +1,6 @@
 /** Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (no weights, M = C). */
 import type { Tensor } from '../tensor/tensor.js';
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../ops/pool.js';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type MaxPool2dOptions as MaxPoolOptions } from '../ops/pool.js';
 import { pairOf, type Pair } from '../ops/conv-shape.js';
 import { Module } from './module.js';
 
@@ -45,10 +45,15 @@ export class MaxPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return maxPool2d(x, {
+    return maxPool2d(x, this.options());
+  }
+
+  /** The F.maxPool2d options this layer pools with (Sequential's fused BN+ReLU+pool uses them too). */
+  options(): MaxPoolOptions {
+    return {
       kernelSize: this.kernelSize, stride: this.stride, padding: this.padding,
       dilation: this.dilation, ceilMode: this.ceilMode,
-    });
+    };
   }
 
   override extraRepr(): string {
