@@ -52,6 +52,13 @@ export class Arena {
     return out;
   }
 
+  /** Copy `length` int32s at byte offset p out into a new (unshared) Int32Array. */
+  takeInt32(p: number, length: number): Int32Array {
+    const out = new Int32Array(length);
+    out.set(new Int32Array(this.memory.buffer, p, length));
+    return out;
+  }
+
   /** A Float32Array over the whole memory, refreshed after the memory grew. */
   view(): Float32Array {
     if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);

@@ -15,7 +15,7 @@ import {
   batchNormReluMaxPool as referenceReluMaxPool, batchNormTraining as referenceTraining, reluPoolGradient,
 } from '../reference/reduce.js';
 import type { Pool2dParams } from '../../einsum/types.js';
-import { maxPool2d } from './max-pool.js';
+import { isPool2x2, maxPool2d } from './max-pool.js';
 import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
 
 /** Below this many elements the reference loops are faster than the copies in and out. */
@@ -44,12 +44,6 @@ export function batchNormTraining(x: Float32Array, N: number, C: number, L: numb
   });
 }
 
-/** Whether p is the 2x2, stride-2, unpadded, undilated window the fused kernel pools with. */
-function isPool2x2(p: Pool2dParams): boolean {
-  return p.R === 2 && p.S === 2 && p.strideH === 2 && p.strideW === 2 && p.padTop === 0 && p.padLeft === 0 &&
-    p.dilationH === 1 && p.dilationW === 1 && 2 * p.P <= p.H && 2 * p.Q <= p.W;
-}
-
 export function batchNormReluMaxPool(x: Float32Array, weight: Float32Array, bias: Float32Array, eps: number,
                                      p: Pool2dParams): { y: Float32Array; argmax: Int32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array } {
   const { N, C, H, W, P, Q } = p;
@@ -69,14 +63,10 @@ export function batchNormReluMaxPool(x: Float32Array, weight: Float32Array, bias
       [xp, yp, ap, meanp, varp, invp, wp, bp, N, C, H, W, P, Q, eps, r.arena.alloc(H * W * 4), c0, c1]);
     return {
       steps: [['bn_relu_maxpool2x2', parts]],
-      finish: () => {
-        const argmax = new Int32Array(ylen);
-        argmax.set(new Int32Array(r.memory.buffer, ap, ylen));
-        return {
-          y: r.arena.take(yp, ylen), argmax, mean: r.arena.take(meanp, C), variance: r.arena.take(varp, C),
-          invStd: r.arena.take(invp, C),
-        };
-      },
+      finish: () => ({
+        y: r.arena.take(yp, ylen), argmax: r.arena.takeInt32(ap, ylen), mean: r.arena.take(meanp, C),
+        variance: r.arena.take(varp, C), invStd: r.arena.take(invp, C),
+      }),
     };
   });
 }

@@ -24,20 +24,20 @@ export function maxPool2x2Wasm(x: Float32Array, p: Pool2dParams): { y: Float32Ar
     const parts = splitRange(N * C, threadsFor(r, 8 * ylen)).map(([t0, t1]) => [xp, yp, ap, H, W, P, Q, t0, t1]);
     return {
       steps: [['f32_maxpool2x2', parts]],
-      finish: () => {
-        const argmax = new Int32Array(ylen);
-        argmax.set(new Int32Array(r.memory.buffer, ap, ylen));
-        return { y: r.arena.take(yp, ylen), argmax };
-      },
+      finish: () => ({ y: r.arena.take(yp, ylen), argmax: r.arena.takeInt32(ap, ylen) }),
     };
   });
 }
 
+/** Whether p is the 2x2, stride-2, unpadded, undilated window the fast paths pool with. */
+export function isPool2x2(p: Pool2dParams): boolean {
+  return p.R === 2 && p.S === 2 && p.strideH === 2 && p.strideW === 2 && p.padTop === 0 && p.padLeft === 0 &&
+    p.dilationH === 1 && p.dilationW === 1 && 2 * p.P <= p.H && 2 * p.Q <= p.W;
+}
+
 export function maxPool2d(x: Float32Array, p: Pool2dParams): { y: Float32Array; argmax: Int32Array } {
   const { N, C, H, W, P, Q } = p;
-  const fast = p.R === 2 && p.S === 2 && p.strideH === 2 && p.strideW === 2 && p.padTop === 0 &&
-    p.padLeft === 0 && p.dilationH === 1 && p.dilationW === 1 && 2 * P <= H && 2 * Q <= W;
-  if (!fast) return referenceMaxPool2d(x, p);
+  if (!isPool2x2(p)) return referenceMaxPool2d(x, p);
   if (x.length >= MIN_WASM_ELEMENTS) return maxPool2x2Wasm(x, p);
   const y = new Float32Array(N * C * P * Q);
   const argmax = new Int32Array(y.length);
