@@ -2,6 +2,7 @@
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
 import type { Pool2dParams } from '../../einsum/types.js';
 import { maxPool2d } from './max-pool.js';
+import { unaryGrad } from './elementwise.js';
 
 /** Sum over `axes`, keeping them as size-1 dimensions. */
 export function sum(x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array {
@@ -132,12 +133,8 @@ export function batchNormApply(x: Float32Array, N: number, C: number, L: number,
 export function batchNormBackward(x: Float32Array, dy: Float32Array, N: number, C: number, L: number,
                                   mean: Float32Array, invStd: Float32Array, weight: Float32Array,
                                   training: boolean, needDx: boolean, reluOutput: Float32Array | null = null): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array } {
-  if (reluOutput) {
-    // Through the relu first: its gradient is dy where its output is positive.
-    const g = new Float32Array(dy.length);
-    for (let i = 0; i < g.length; i++) g[i] = reluOutput[i]! > 0 ? dy[i]! : 0;
-    dy = g;
-  }
+  // Through the relu first: its gradient is dy where its output (so also its input) is positive.
+  if (reluOutput) dy = unaryGrad('relu', reluOutput, reluOutput, dy, 0);
   const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
   const dx = needDx ? new Float32Array(x.length) : null;
   const count = N * L;
