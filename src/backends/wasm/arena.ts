@@ -9,6 +9,20 @@
 const PAGE = 65536;
 const ALIGN = 64; // a cache line: vectors never straddle one needlessly
 
+/** Node's Buffer, where there is one (not in a browser). */
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
+
+/**
+ * A Float32Array of `length` whose contents are about to be overwritten in full. In Node its
+ * memory is not zeroed first (Buffer.allocUnsafeSlow: an unpooled ArrayBuffer of its own), which
+ * saves a pass over it: for a 51 MB result, copy-out took ~4.8 ms zeroed and ~2.8 ms not.
+ */
+export function uninitializedFloat32(length: number): Float32Array {
+  if (!NodeBuffer || length < 1024) return new Float32Array(length);
+  const bytes = NodeBuffer.allocUnsafeSlow(length * 4);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, length);
+}
+
 export class Arena {
   private top: number;
   private f32: Float32Array;
@@ -47,7 +61,7 @@ export class Arena {
   take(p: number, length: number): Float32Array {
     // set() from a subarray is a memcpy; slice() on a shared buffer copies element by element
     // (measured ~90x slower in Node 20).
-    const out = new Float32Array(length);
+    const out = uninitializedFloat32(length);
     out.set(this.view().subarray(p >> 2, (p >> 2) + length));
     return out;
   }
