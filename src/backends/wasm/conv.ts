@@ -7,6 +7,7 @@
 import type { Conv2dParams } from '../../einsum/types.js';
 import type { Runtime } from './runtime.js';
 import { call, splitRange, threadsFor } from './runtime.js';
+import { batchPipeline } from './batch-pipeline.js';
 import { gemm } from './gemm.js';
 
 /** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
@@ -53,16 +54,19 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     // X_SLACK floats after x: packConvRows loads whole vectors at the image's right border and
     // masks the lanes past it (the params block before x covers the left border's).
     const xp = r.arena.alloc((x.length + X_SLACK) * 4);
-    r.arena.view().set(x, xp >> 2);
     const wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
-    const ylen = p.N * p.M * p.P * p.Q;
-    const yp = r.arena.alloc(ylen * 4);
+    const CHW = p.C * p.H * p.W, MPQ = p.M * p.P * p.Q;
+    const yp = r.arena.alloc(p.N * MPQ * 4);
     const T = threadsFor(r, 2 * macs(p));
-    const parts: number[][] = [];
+    const batch = { N: p.N, T, input: x, inp: xp, inPer: CHW, outp: yp, outPer: MPQ };
     if (depthwise) {
       // Planes (n, c) are independent; the threads claim them from a counter (dwParts).
-      for (const d of dwParts(r, p.N * p.C, T)) parts.push([pp, xp, wp, bp, yp, ...d, r.arena.alloc(dwScratchBytes(p))]);
-      return { steps: [['dwconv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
+      const scratch = threadScratch(r, T, dwScratchBytes(p));
+      return batchPipeline(r, batch, [], (n0, n) => {
+        const ppn = putParams(r, { ...p, N: n });
+        return ['dwconv2d_forward', dwParts(r, n * p.C, T).map((d, t) =>
+          [ppn, xp + n0 * CHW * 4, wp, bp, yp + n0 * MPQ * 4, ...d, scratch[t]!])];
+      });
     }
     // The filter is packed once per call, shared by every thread, image and pixel block.
     const Mg = p.M / p.groups, K = (p.C / p.groups) * p.R * p.S;
@@ -72,12 +76,21 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     // cost a wake-up and a barrier (tens of microseconds) for a few microseconds of packing.
     const packThreads = p.groups * panels * MR * K > PACK_ALONE_FLOATS ? T : 1;
     const pack = splitRange(p.groups * panels, packThreads).map(([a, z]) => [pp, wp, ap, a, z]);
-    const { nb, mb } = forwardUnits(p, T, r.exports['convForwardMaxPixels']!(pp) as number);
-    // The threads take units of work from this counter (see assembly/conv.ts conv2d_forward).
-    const next = r.arena.put(new Int32Array(1));
-    for (let t = 0; t < T; t++) parts.push([pp, xp, ap, bp, yp, nb, mb, next, r.arena.alloc(r.scratchBytes)]);
-    return { steps: [['conv2d_pack_filter', pack], ['conv2d_forward', parts]], finish: () => r.arena.take(yp, ylen) };
+    const maxNb = r.exports['convForwardMaxPixels']!(pp) as number;
+    const scratch = threadScratch(r, T, r.scratchBytes);
+    return batchPipeline(r, batch, [['conv2d_pack_filter', pack]], (n0, n) => {
+      const ppn = putParams(r, { ...p, N: n });
+      const { nb, mb } = forwardUnits({ ...p, N: n }, T, maxNb);
+      // The threads take units of work from this counter (see assembly/conv.ts conv2d_forward).
+      const next = r.arena.put(new Int32Array(1));
+      return ['conv2d_forward', scratch.map((sc) => [ppn, xp + n0 * CHW * 4, ap, bp, yp + n0 * MPQ * 4, nb, mb, next, sc])];
+    });
   });
+}
+
+/** One scratch area of `bytes` per thread, shared by a call's stages (they run one after another). */
+function threadScratch(r: Runtime, T: number, bytes: number): number[] {
+  return Array.from({ length: T }, () => r.arena.alloc(bytes));
 }
 
 /**
@@ -108,22 +121,28 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
   // each packed panel, where this one has C*R*S.)
   const depthwise = isDepthwise(p);
   return call((r) => {
-    const pp = putParams(r, p);
-    const dyp = r.arena.put(dy), wp = r.arena.put(w);
-    const xlen = p.N * p.C * p.H * p.W;
-    const dxp = r.arena.alloc(xlen * 4);
+    const MPQ = p.M * p.P * p.Q, CHW = p.C * p.H * p.W;
+    const dyp = r.arena.alloc(dy.length * 4), wp = r.arena.put(w);
+    const dxp = r.arena.alloc(p.N * CHW * 4);
     const T = threadsFor(r, 2 * macs(p));
-    const parts: number[][] = [];
+    const batch = { N: p.N, T, input: dy, inp: dyp, inPer: MPQ, outp: dxp, outPer: CHW };
     if (depthwise) {
-      for (const d of dwParts(r, p.N * p.C, T)) parts.push([pp, dyp, wp, dxp, ...d, r.arena.alloc(dwScratchBytes(p))]);
-      return { steps: [['dwconv2d_backward_input', parts]], finish: () => r.arena.take(dxp, xlen) };
+      const scratch = threadScratch(r, T, dwScratchBytes(p));
+      return batchPipeline(r, batch, [], (n0, n) => {
+        const ppn = putParams(r, { ...p, N: n });
+        return ['dwconv2d_backward_input', dwParts(r, n * p.C, T).map((d, t) =>
+          [ppn, dyp + n0 * MPQ * 4, wp, dxp + n0 * CHW * 4, ...d, scratch[t]!])];
+      });
     }
-    // Units of (image, channel block) from a shared counter: whole images when there are a few
-    // per thread, else channel blocks (each repacks its image's dy, so only ~4 per thread).
-    const cb = T === 1 || p.N >= 4 * T ? p.C : Math.ceil(p.C / Math.min(p.C, Math.ceil((4 * T) / p.N)));
-    const next = r.arena.put(new Int32Array(1));
-    for (let t = 0; t < T; t++) parts.push([pp, dyp, wp, dxp, cb, next, r.arena.alloc(r.scratchBytes)]);
-    return { steps: [['conv2d_backward_input', parts]], finish: () => r.arena.take(dxp, xlen) };
+    const scratch = threadScratch(r, T, r.scratchBytes);
+    return batchPipeline(r, batch, [], (n0, n) => {
+      const ppn = putParams(r, { ...p, N: n });
+      // Units of (image, channel block) from a shared counter: whole images when there are a
+      // few per thread, else channel blocks (each repacks its image's dy, so only ~4 per thread).
+      const cb = T === 1 || n >= 4 * T ? p.C : Math.ceil(p.C / Math.min(p.C, Math.ceil((4 * T) / n)));
+      const next = r.arena.put(new Int32Array(1));
+      return ['conv2d_backward_input', scratch.map((sc) => [ppn, dyp + n0 * MPQ * 4, wp, dxp + n0 * CHW * 4, cb, next, sc])];
+    });
   });
 }
 

@@ -16,6 +16,16 @@ import type { KernelExports } from './loader.js';
 
 interface Handle { terminate(): unknown }
 
+/** A kernel call posted to the workers, not yet joined (Pool.start). */
+export interface Started {
+  readonly name: string;
+  readonly call: (...args: number[]) => unknown;
+  /** Parts the calling thread runs in `join`. */
+  readonly local: number[][];
+  /** Workers the call was posted to. */
+  readonly posted: number;
+}
+
 /** Number of hardware threads of this machine (1 if unknown). */
 export function availableCores(): number {
   const os = nodeModule<typeof import('node:os')>('node:os');
@@ -91,30 +101,44 @@ export class Pool {
    * all are done. parts.length must not exceed `size`.
    */
   run(name: string, parts: number[][]): void {
+    this.join(this.start(name, parts));
+  }
+
+  /**
+   * Post parts[1..] to the workers and return at once, so that this thread can do other work
+   * (copy the next operands in) while they compute; `join` then runs parts[0] here and waits.
+   * Parts beyond the ready workers are left for `join` to run here.
+   */
+  start(name: string, parts: number[][]): Started {
     const fn = this.fnIndex.get(name);
     const call = this.exports[name];
     if (fn === undefined || !call) throw new Error(`wasm pool: unknown kernel '${name}'`);
-    if (parts.length === 0) return;
+    if (parts.length === 0) return { name, call, local: [], posted: 0 };
     const ready = parts.length > 1 ? this.readyWorkers(parts.length - 1) : 0;
     // Parts beyond the ready workers run on this thread, after its own.
     const local: number[][] = [parts[0]!, ...parts.slice(1 + ready)];
     Atomics.store(this.i32, DONE, 0);
     for (let w = 0; w < ready; w++) this.post(w, fn, parts[w + 1]!);
     this.workerParts += ready;
+    return { name, call, local, posted: ready };
+  }
+
+  /** Run the calling thread's parts of a started call, then wait for the workers'. */
+  join(s: Started): void {
     let err: unknown = null;
     try {
-      for (const a of local) call(...a);
+      for (const a of s.local) s.call(...a);
     } catch (e) {
       err = e;
     }
     for (;;) {
       const done = Atomics.load(this.i32, DONE);
-      if (done >= ready) break;
+      if (done >= s.posted) break;
       Atomics.wait(this.i32, DONE, done);
     }
-    for (let w = 0; w < ready; w++) {
+    for (let w = 0; w < s.posted; w++) {
       if (Atomics.load(this.i32, slotBase(w) + STATE) === STATE_FAILED) {
-        err ??= new Error(`wasm pool: kernel '${name}' failed in worker ${w}`);
+        err ??= new Error(`wasm pool: kernel '${s.name}' failed in worker ${w}`);
       }
     }
     if (err) throw err;

@@ -86,32 +86,81 @@ export function wasmMemoryBytes(): number {
 const now = (): number => performance.now();
 
 /**
- * Run one kernel call: `prepare` allocates and copies operands in through the arena and
- * returns the slices to run (kernel name + per-thread argument lists) and a `finish` that
- * copies the result out. Everything allocated is released afterwards.
+ * One stage of a pipelined kernel call: a slice of the batch whose operands are copied in while
+ * the previous stage computes, and whose result is copied out while the next one does.
  */
-export function call<T>(prepare: (r: Runtime) => { steps: Array<[string, number[][]]>; finish: () => T }): T {
+export interface Stage {
+  /** The kernel and its per-thread argument lists. */
+  readonly kernel: [string, number[][]];
+  copyIn(): void;
+  copyOut(): void;
+}
+
+/** What a kernel call's `prepare` returns (see `call`). */
+export interface Prepared<T> {
+  /** Kernels run in order, each on the pool, after `prepare` copied their operands in. */
+  readonly steps: Array<[string, number[][]]>;
+  /** Then these, pipelined: stage g + 1's copy-in and g - 1's copy-out overlap stage g. */
+  readonly stages?: Stage[];
+  /** Copies the result out (what stages copied out included) and returns it. */
+  readonly finish: () => T;
+}
+
+/**
+ * Run one kernel call: `prepare` allocates and copies operands in through the arena and
+ * returns the kernels to run (name + per-thread argument lists), optionally pipelined stages,
+ * and a `finish` that copies the result out. Everything allocated is released afterwards.
+ */
+export function call<T>(prepare: (r: Runtime) => Prepared<T>): T {
   const r = runtime();
   const t0 = stats.enabled ? now() : 0;
   try {
-    const { steps, finish } = prepare(r);
+    const { steps, stages, finish } = prepare(r);
     const t1 = stats.enabled ? now() : 0;
     for (const [name, parts] of steps) r.pool.run(name, parts);
+    const stagedCopyMs = stages ? runStages(r, stages) : 0;
     const t2 = stats.enabled ? now() : 0;
     const out = finish();
     if (stats.enabled) {
       const t3 = now();
       stats.calls++;
-      stats.lastKernelMs = t2 - t1;
+      stats.lastKernelMs = t2 - t1 - stagedCopyMs;
       stats.copyInMs += t1 - t0;
       stats.copyOutMs += t3 - t2;
-      stats.copyMs += (t1 - t0) + (t3 - t2);
+      stats.copyMs += (t1 - t0) + (t3 - t2) + stagedCopyMs;
       stats.totalMs += t3 - t0;
     }
     return out;
   } finally {
     r.arena.reset();
   }
+}
+
+/**
+ * Run pipelined stages: while the workers compute stage g, this thread copies stage g + 1's
+ * operands in and stage g - 1's result out, then joins stage g's work (the kernels take their
+ * units from a shared counter, so whoever is free takes the rest). Only the first copy-in and
+ * the last copy-out are not overlapped. Returns the milliseconds this thread spent copying
+ * when stats are enabled.
+ */
+function runStages(r: Runtime, stages: Stage[]): number {
+  let copyMs = 0;
+  const copy = (f: () => void): void => {
+    if (!stats.enabled) return f();
+    const t = now();
+    f();
+    copyMs += now() - t;
+  };
+  copy(() => stages[0]?.copyIn());
+  for (let g = 0; g < stages.length; g++) {
+    const started = r.pool.start(...stages[g]!.kernel);
+    const next = stages[g + 1], prev = stages[g - 1];
+    if (next) copy(() => next.copyIn());
+    if (prev) copy(() => prev.copyOut());
+    r.pool.join(started);
+  }
+  copy(() => stages[stages.length - 1]?.copyOut());
+  return copyMs;
 }
 
 /** Split [0, total) into at most `parts` contiguous ranges whose starts are multiples of `align`. */
