@@ -182,14 +182,44 @@ function claim(next: usize, unit: i32): i32 {
   return atomic.add<i32>(next, unit);
 }
 
-/** y for planes t in [0, total) (t = n*C + c), claimed `unit` at a time (see claim). */
+/**
+ * Streaming (src/backends/wasm/stream.ts): the host copies planes in while the threads compute
+ * and copies results out as units finish. `ready` (0: all planes are in) points at the count of
+ * planes copied in so far, which the host raises: a unit waits for its planes. `done` (0: no
+ * flags) points at one i32 per unit, set to 1 when the unit's results are written. A call takes
+ * at most `maxUnits` units (the host's own thread takes one at a time, between its copies) and
+ * returns how many it took.
+ */
+// @ts-ignore: decorator
+@inline
+function awaitPlanes(ready: usize, upTo: i32): void {
+  if (ready != 0) while (atomic.load<i32>(ready) < upTo) {}
+}
+
+// @ts-ignore: decorator
+@inline
+function markDone(done: usize, a: i32, unit: i32): void {
+  if (done == 0) return;
+  const flag = done + (<usize>(a / unit) << 2);
+  atomic.store<i32>(flag, 1);
+  atomic.notify(flag, 1);
+}
+
+/** y for planes t in [0, total) (t = n*C + c), claimed `unit` at a time (see claim; streaming: see awaitPlanes). */
 export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: usize,
-                                 total: i32, unit: i32, next: usize, scratch: usize): void {
-  let zeroed = false;
-  for (let a = claim(next, unit); a < total; a = claim(next, unit)) {
-    dwForwardRange(pp, x, w, bias, y, a, min(a + unit, total), scratch, zeroed);
+                                 total: i32, unit: i32, next: usize, scratch: usize,
+                                 ready: usize, done: usize, maxUnits: i32): i32 {
+  let zeroed = false, units = 0;
+  for (; units < maxUnits; units++) {
+    const a = claim(next, unit);
+    if (a >= total) break;
+    const z = min(a + unit, total);
+    awaitPlanes(ready, z);
+    dwForwardRange(pp, x, w, bias, y, a, z, scratch, zeroed);
+    markDone(done, a, unit);
     zeroed = true;
   }
+  return units;
 }
 
 /** y for planes t in [t0, t1) (t = n*C + c), every output channel of each plane's group. */
@@ -225,16 +255,23 @@ function dwForwardRange(pp: usize, x: usize, w: usize, bias: usize, y: usize,
 }
 
 /**
- * dx for planes t in [0, total), claimed `unit` at a time (see claim). Stride 1: a correlation of the padded dy with the flipped filter
+ * dx for planes t in [0, total), claimed `unit` at a time (see claim; streaming: see awaitPlanes). Stride 1: a correlation of the padded dy with the flipped filter
  * (see dwPlane). Other strides: scatter w * dy into a padded plane, then crop.
  */
 export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
-                                        total: i32, unit: i32, next: usize, scratch: usize): void {
-  let zeroed = false;
-  for (let a = claim(next, unit); a < total; a = claim(next, unit)) {
-    dwBackwardInputRange(pp, dy, w, dx, a, min(a + unit, total), scratch, zeroed);
+                                        total: i32, unit: i32, next: usize, scratch: usize,
+                                        ready: usize, done: usize, maxUnits: i32): i32 {
+  let zeroed = false, units = 0;
+  for (; units < maxUnits; units++) {
+    const a = claim(next, unit);
+    if (a >= total) break;
+    const z = min(a + unit, total);
+    awaitPlanes(ready, z);
+    dwBackwardInputRange(pp, dy, w, dx, a, z, scratch, zeroed);
+    markDone(done, a, unit);
     zeroed = true;
   }
+  return units;
 }
 
 function dwBackwardInputRange(pp: usize, dy: usize, w: usize, dx: usize,

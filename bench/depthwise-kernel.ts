@@ -36,8 +36,8 @@ function setUp(file: string): Map<string, () => void> {
   const next = arena.put(new Int32Array(1)), counter = new Int32Array(memory.buffer, next, 1);
   const planes = N * C;
   return new Map([
-    ['fwd', () => { counter[0] = 0; e['dwconv2d_forward']!(pp, x, w, b, y, planes, planes, next, scratch); }],
-    ['dI', () => { counter[0] = 0; e['dwconv2d_backward_input']!(pp, dy, w, dx, planes, planes, next, scratch); }],
+    ['fwd', () => { counter[0] = 0; e['dwconv2d_forward']!(pp, x, w, b, y, planes, planes, next, scratch, 0, 0, planes); }],
+    ['dI', () => { counter[0] = 0; e['dwconv2d_backward_input']!(pp, dy, w, dx, planes, planes, next, scratch, 0, 0, planes); }],
     ['dF', () => { counter[0] = 0; e['dwconv2d_backward_filter']!(pp, x, dy, dw, C, C, next, scratch); }],
   ]);
 }

@@ -8,39 +8,49 @@ import { uninitializedFloat32 } from './arena.js';
 import { splitRange, type Prepared, type Runtime, type Stage } from './runtime.js';
 
 /** Calls moving fewer bytes than this run as one stage: a stage costs a wake-up and a barrier. */
-let pipelineMinBytes = 4 << 20;
+let minBytes = 4 << 20;
 
 /** Tests set 0 so that small shapes run pipelined too. */
 export function setPipelineMinBytes(bytes: number): void {
-  pipelineMinBytes = bytes;
+  minBytes = bytes;
+}
+
+/** Bytes a call must copy in and out to be pipelined. */
+export function pipelineMinBytes(): number {
+  return minBytes;
 }
 
 /** At most this many stages (the first copy-in and the last copy-out stay exposed: 2 / stages). */
 const MAX_STAGES = 8;
 
-/** A call over a batch: `N` images of `inPer` input floats (copied to byte offset `inp`) and
- * `outPer` result floats (at `outp`), on `T` threads. */
-export interface BatchCall { N: number; T: number; input: Float32Array; inp: number; inPer: number; outp: number; outPer: number }
+/**
+ * A call over a batch: `N` images of `inPer` input floats (followed by `slack` readable floats)
+ * and `outPer` result floats, on `T` threads.
+ */
+export interface BatchCall { N: number; T: number; input: Float32Array; inPer: number; outPer: number; slack?: number }
 
 /**
- * The call's plan for a kernel over whole images: `kernel(n0, n)` gives the kernel and
- * per-thread arguments for images [n0, n0 + n). When copies are large and threads several,
- * the batch is cut into stages whose copies overlap the other stages' compute (runtime.ts
- * `Stage`); images are independent, so the result does not depend on the cut. Otherwise the
- * input is copied now and the kernel runs once over the batch, after `before`.
+ * The call's plan for a kernel over whole images: `kernel(n0, n, inAt, outAt)` gives the kernel
+ * and per-thread arguments for images [n0, n0 + n), whose input starts at byte offset inAt and
+ * result at outAt. When copies are large and threads several, the batch is cut into stages
+ * whose copies overlap the other stages' compute (runtime.ts `Stage`); images are independent,
+ * so the result does not depend on the cut. Otherwise the input is copied now and the kernel
+ * runs once over the batch, after `before`.
  */
 export function batchPipeline(r: Runtime, c: BatchCall, before: Array<[string, number[][]]>,
-  kernel: (n0: number, n: number) => [string, number[][]]): Prepared<Float32Array> {
-  const { N, inp, inPer, outp, outPer, input } = c;
+  kernel: (n0: number, n: number, inAt: number, outAt: number) => [string, number[][]]): Prepared<Float32Array> {
+  const { N, inPer, outPer, input } = c;
+  const inp = r.arena.alloc((input.length + (c.slack ?? 0)) * 4), outp = r.arena.alloc(N * outPer * 4);
   const moved = (input.length + N * outPer) * 4;
-  const ranges = c.T < 2 || N < 2 || moved < pipelineMinBytes ? [[0, N] as [number, number]] : splitRange(N, Math.min(N, MAX_STAGES));
+  const ranges = c.T < 2 || N < 2 || moved < minBytes ? [[0, N] as [number, number]] : splitRange(N, Math.min(N, MAX_STAGES));
+  const slice = (a: number, z: number): [string, number[][]] => kernel(a, z - a, inp + a * inPer * 4, outp + a * outPer * 4);
   if (ranges.length === 1) {
     r.arena.view().set(input, inp >> 2);
-    return { steps: [...before, kernel(0, N)], finish: () => r.arena.take(outp, N * outPer) };
+    return { steps: [...before, slice(0, N)], finish: () => r.arena.take(outp, N * outPer) };
   }
   const out = uninitializedFloat32(N * outPer);
   const stages = ranges.map(([a, z]): Stage => ({
-    kernel: kernel(a, z - a),
+    kernel: slice(a, z),
     copyIn: () => r.arena.view().set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer),
     copyOut: () => out.set(r.arena.view().subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
   }));

@@ -5,7 +5,9 @@
  * take from a shared counter.
  */
 import type { Conv2dParams } from '../../einsum/types.js';
-import type { Runtime } from './runtime.js';
+import type { Prepared, Runtime } from './runtime.js';
+import type { Stream } from './stream.js';
+import { uninitializedFloat32 } from './arena.js';
 import { call, splitRange, threadsFor } from './runtime.js';
 import { batchPipeline } from './batch-pipeline.js';
 import { gemm } from './gemm.js';
@@ -51,22 +53,11 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
   const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);
-    // X_SLACK floats after x: packConvRows loads whole vectors at the image's right border and
-    // masks the lanes past it (the params block before x covers the left border's).
-    const xp = r.arena.alloc((x.length + X_SLACK) * 4);
     const wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
-    const CHW = p.C * p.H * p.W, MPQ = p.M * p.P * p.Q;
-    const yp = r.arena.alloc(p.N * MPQ * 4);
     const T = threadsFor(r, 2 * macs(p));
-    const batch = { N: p.N, T, input: x, inp: xp, inPer: CHW, outp: yp, outPer: MPQ };
     if (depthwise) {
-      // Planes (n, c) are independent; the threads claim them from a counter (dwParts).
-      const scratch = threadScratch(r, T, dwScratchBytes(p));
-      return batchPipeline(r, batch, [], (n0, n) => {
-        const ppn = putParams(r, { ...p, N: n });
-        return ['dwconv2d_forward', dwParts(r, n * p.C, T).map((d, t) =>
-          [ppn, xp + n0 * CHW * 4, wp, bp, yp + n0 * MPQ * 4, ...d, scratch[t]!])];
-      });
+      return depthwiseCall(r, p, T, 'dwconv2d_forward', x, p.H * p.W, (p.M / p.C) * p.P * p.Q,
+        (xq, yq) => [pp, xq, wp, bp, yq]);
     }
     // The filter is packed once per call, shared by every thread, image and pixel block.
     const Mg = p.M / p.groups, K = (p.C / p.groups) * p.R * p.S;
@@ -78,14 +69,52 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     const pack = splitRange(p.groups * panels, packThreads).map(([a, z]) => [pp, wp, ap, a, z]);
     const maxNb = r.exports['convForwardMaxPixels']!(pp) as number;
     const scratch = threadScratch(r, T, r.scratchBytes);
-    return batchPipeline(r, batch, [['conv2d_pack_filter', pack]], (n0, n) => {
-      const ppn = putParams(r, { ...p, N: n });
-      const { nb, mb } = forwardUnits({ ...p, N: n }, T, maxNb);
+    // X_SLACK floats after x: packConvRows loads whole vectors at the image's right border and
+    // masks the lanes past it (the arena's earlier allocations cover the left border's).
+    const batch = { N: p.N, T, input: x, inPer: p.C * p.H * p.W, outPer: p.M * p.P * p.Q, slack: X_SLACK };
+    return batchPipeline(r, batch, [['conv2d_pack_filter', pack]], (n0, n, xq, yq) => {
+      const q = { ...p, N: n };
+      const { nb, mb } = forwardUnits(q, T, maxNb);
       // The threads take units of work from this counter (see assembly/conv.ts conv2d_forward).
       const next = r.arena.put(new Int32Array(1));
-      return ['conv2d_forward', scratch.map((sc) => [ppn, xp + n0 * CHW * 4, ap, bp, yp + n0 * MPQ * 4, nb, mb, next, sc])];
+      const pq = putParams(r, q);
+      return ['conv2d_forward', scratch.map((sc) => [pq, xq, ap, bp, yq, nb, mb, next, sc])];
     });
   });
+}
+
+/**
+ * A depthwise forward or data-gradient call: planes (n, c) are independent, each reading
+ * `inPer` floats of the input and writing `outPer` of the result, and the threads claim them
+ * from a counter (dwParts). On several threads the call streams (stream.ts): the workers start
+ * on the first planes while this thread copies the rest in, and finished planes are copied out
+ * while the others compute. `head(inAt, outAt)` gives the kernel's leading arguments.
+ */
+function depthwiseCall(r: Runtime, p: Conv2dParams, T: number, kernel: string, input: Float32Array,
+  inPer: number, outPer: number, head: (inAt: number, outAt: number) => number[]): Prepared<Float32Array> {
+  const planes = p.N * p.C;
+  // X_SLACK floats after the input, as for the dense forward (harmless for dy).
+  const inp = r.arena.alloc((input.length + X_SLACK) * 4), outp = r.arena.alloc(planes * outPer * 4);
+  const parts = dwParts(r, planes, T);
+  const scratch = parts.map(() => r.arena.alloc(dwScratchBytes(p)));
+  const args = (t: number, ready: number, done: number, maxUnits: number): number[] =>
+    [...head(inp, outp), ...parts[t]!, scratch[t]!, ready, done, maxUnits];
+  if (parts.length < 2) {
+    r.arena.view().set(input, inp >> 2);
+    return { steps: [[kernel, parts.map((_, t) => args(t, 0, 0, planes))]], finish: () => r.arena.take(outp, planes * outPer) };
+  }
+  const unit = parts[0]![1]!;
+  const readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(Math.ceil(planes / unit)));
+  const out = uninitializedFloat32(planes * outPer);
+  const view = r.arena.view();
+  const stream: Stream = {
+    // This thread's call takes one unit, between its copies; the workers' take all they can.
+    kernel: [kernel, parts.map((_, t) => args(t, readyAt, doneAt, t === 0 ? 1 : planes))],
+    items: planes, unit, readyAt, doneAt,
+    copyIn: (a, z) => view.set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer),
+    copyOut: (a, z) => out.set(view.subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
+  };
+  return { steps: [], stream, finish: () => out };
 }
 
 /** One scratch area of `bytes` per thread, shared by a call's stages (they run one after another). */
@@ -121,27 +150,22 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
   // each packed panel, where this one has C*R*S.)
   const depthwise = isDepthwise(p);
   return call((r) => {
-    const MPQ = p.M * p.P * p.Q, CHW = p.C * p.H * p.W;
-    const dyp = r.arena.alloc(dy.length * 4), wp = r.arena.put(w);
-    const dxp = r.arena.alloc(p.N * CHW * 4);
+    const pp = putParams(r, p);
+    const wp = r.arena.put(w);
     const T = threadsFor(r, 2 * macs(p));
-    const batch = { N: p.N, T, input: dy, inp: dyp, inPer: MPQ, outp: dxp, outPer: CHW };
     if (depthwise) {
-      const scratch = threadScratch(r, T, dwScratchBytes(p));
-      return batchPipeline(r, batch, [], (n0, n) => {
-        const ppn = putParams(r, { ...p, N: n });
-        return ['dwconv2d_backward_input', dwParts(r, n * p.C, T).map((d, t) =>
-          [ppn, dyp + n0 * MPQ * 4, wp, dxp + n0 * CHW * 4, ...d, scratch[t]!])];
-      });
+      return depthwiseCall(r, p, T, 'dwconv2d_backward_input', dy, (p.M / p.C) * p.P * p.Q, p.H * p.W,
+        (dyq, dxq) => [pp, dyq, wp, dxq]);
     }
     const scratch = threadScratch(r, T, r.scratchBytes);
-    return batchPipeline(r, batch, [], (n0, n) => {
-      const ppn = putParams(r, { ...p, N: n });
+    const batch = { N: p.N, T, input: dy, inPer: p.M * p.P * p.Q, outPer: p.C * p.H * p.W };
+    return batchPipeline(r, batch, [], (n0, n, dyq, dxq) => {
       // Units of (image, channel block) from a shared counter: whole images when there are a
       // few per thread, else channel blocks (each repacks its image's dy, so only ~4 per thread).
       const cb = T === 1 || n >= 4 * T ? p.C : Math.ceil(p.C / Math.min(p.C, Math.ceil((4 * T) / n)));
       const next = r.arena.put(new Int32Array(1));
-      return ['conv2d_backward_input', scratch.map((sc) => [ppn, dyp + n0 * MPQ * 4, wp, dxp + n0 * CHW * 4, cb, next, sc])];
+      const pq = putParams(r, { ...p, N: n });
+      return ['conv2d_backward_input', scratch.map((sc) => [pq, dyq, wp, dxq, cb, next, sc])];
     });
   });
 }

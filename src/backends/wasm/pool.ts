@@ -123,11 +123,14 @@ export class Pool {
     return { name, call, local, posted: ready };
   }
 
-  /** Run the calling thread's parts of a started call, then wait for the workers'. */
-  join(s: Started): void {
+  /**
+   * Run the calling thread's parts of a started call (unless `runLocal` is false: a streamed
+   * call's thread takes its work from the kernel's counter itself), then wait for the workers'.
+   */
+  join(s: Started, runLocal = true): void {
     let err: unknown = null;
     try {
-      for (const a of s.local) s.call(...a);
+      if (runLocal) for (const a of s.local) s.call(...a);
     } catch (e) {
       err = e;
     }
@@ -142,6 +145,11 @@ export class Pool {
       }
     }
     if (err) throw err;
+  }
+
+  /** Whether every worker a started call was posted to has returned. */
+  finished(s: Started): boolean {
+    return Atomics.load(this.i32, DONE) >= s.posted;
   }
 
   private post(w: number, fn: number, args: number[]): void {

@@ -6,6 +6,7 @@
 import { Arena } from './arena.js';
 import { compileKernelModule, createSharedMemory, instantiate, type KernelExports } from './loader.js';
 import { Pool, availableCores } from './pool.js';
+import { runStream, type Stream } from './stream.js';
 
 /** Kernel exports that may run on worker threads (the pool addresses them by index). */
 export const KERNEL_NAMES = [
@@ -102,6 +103,8 @@ export interface Prepared<T> {
   readonly steps: Array<[string, number[][]]>;
   /** Then these, pipelined: stage g + 1's copy-in and g - 1's copy-out overlap stage g. */
   readonly stages?: Stage[];
+  /** Or this, streamed (stream.ts). */
+  readonly stream?: Stream;
   /** Copies the result out (what stages copied out included) and returns it. */
   readonly finish: () => T;
 }
@@ -115,10 +118,10 @@ export function call<T>(prepare: (r: Runtime) => Prepared<T>): T {
   const r = runtime();
   const t0 = stats.enabled ? now() : 0;
   try {
-    const { steps, stages, finish } = prepare(r);
+    const { steps, stages, stream, finish } = prepare(r);
     const t1 = stats.enabled ? now() : 0;
     for (const [name, parts] of steps) r.pool.run(name, parts);
-    const stagedCopyMs = stages ? runStages(r, stages) : 0;
+    const stagedCopyMs = stages ? runStages(r, stages) : stream ? runStream(r, stream, stats.enabled) : 0;
     const t2 = stats.enabled ? now() : 0;
     const out = finish();
     if (stats.enabled) {
