@@ -7,6 +7,9 @@ import { instantiate } from './loader.js';
 import { nodeModule } from './node.js';
 import { ARGS, DONE, FN, NARGS, SEQ, STATE, STATE_FAILED, STATE_READY, slotBase, type WorkerInit } from './protocol.js';
 
+/** How long a worker spins for its next call before it sleeps. */
+const SPIN_MS = 0.1;
+
 function serve(init: WorkerInit): void {
   const i32 = new Int32Array(init.control);
   const f64 = new Float64Array(init.control);
@@ -25,6 +28,10 @@ function serve(init: WorkerInit): void {
   Atomics.store(i32, base + STATE, STATE_READY);
   Atomics.notify(i32, base + STATE);
   for (;;) {
+    // Kernel calls come in runs (a layer's forward, its gradients, the next layer): spinning a
+    // little before sleeping catches the next call without the futex wake-up (12-17 us here).
+    const spinUntil = performance.now() + SPIN_MS;
+    while (Atomics.load(i32, base + SEQ) === seen && performance.now() < spinUntil) { /* spin */ }
     Atomics.wait(i32, base + SEQ, seen);
     seen = Atomics.load(i32, base + SEQ);
     const fn = i32[base + FN]!;
