@@ -17,8 +17,8 @@ import { convParams, randomArray } from './wasm-naive.js';
 type Shape = Parameters<typeof convParams>[0];
 
 const shapes: Array<[string, Shape]> = [
-  ['3x3 pad 1, N = 5 (5 stages)', { N: 5, C: 3, H: 6, W: 16, M: 6, R: 3, S: 3, pad: 1 }],
-  ['1x1, N = 11 (8 stages of 1-2 images)', { N: 11, C: 9, H: 4, W: 8, M: 5, R: 1, S: 1 }],
+  ['3x3 pad 1, N = 5 (5 stages: 1, 1, 1, 1, 1 images)', { N: 5, C: 3, H: 6, W: 16, M: 6, R: 3, S: 3, pad: 1 }],
+  ['1x1, N = 11 (8 stages: 1, then 9 images in 6, then 1)', { N: 11, C: 9, H: 4, W: 8, M: 5, R: 1, S: 1 }],
   ['im2col path (stride 2), N = 3', { N: 3, C: 2, H: 9, W: 9, M: 4, R: 3, S: 3, pad: 1, stride: 2 }],
   ['groups 2, N = 4', { N: 4, C: 4, H: 6, W: 8, M: 6, R: 3, S: 3, pad: 1, groups: 2 }],
 ];

@@ -42,7 +42,7 @@ export function batchPipeline(r: Runtime, c: BatchCall, before: Array<[string, n
   const { N, inPer, outPer, input } = c;
   const inp = r.arena.alloc((input.length + (c.slack ?? 0)) * 4), outp = r.arena.alloc(N * outPer * 4);
   const moved = (input.length + N * outPer) * 4;
-  const ranges = c.T < 2 || N < 2 || moved < minBytes ? [[0, N] as [number, number]] : splitRange(N, Math.min(N, MAX_STAGES));
+  const ranges = c.T < 2 || N < 2 || moved < minBytes ? [[0, N] as [number, number]] : stageRanges(N);
   const slice = (a: number, z: number): [string, number[][]] => kernel(a, z - a, inp + a * inPer * 4, outp + a * outPer * 4);
   if (ranges.length === 1) {
     r.arena.view().set(input, inp >> 2);
@@ -55,4 +55,14 @@ export function batchPipeline(r: Runtime, c: BatchCall, before: Array<[string, n
     copyOut: () => out.set(r.arena.view().subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
   }));
   return { steps: before, stages, finish: () => out };
+}
+
+/**
+ * The stages' image ranges: the first and the last stage one image each (their copy-in and
+ * copy-out are the ones not overlapped), the images between in MAX_STAGES - 2 stages.
+ */
+function stageRanges(N: number): Array<[number, number]> {
+  if (N < 4) return splitRange(N, N);
+  const middle = splitRange(N - 2, Math.min(N - 2, MAX_STAGES - 2)).map(([a, z]): [number, number] => [a + 1, z + 1]);
+  return [[0, 1], ...middle, [N - 1, N]];
 }
