@@ -418,15 +418,22 @@ function dwFilterGrad3x3(buf: usize, Wp: i32, g: usize, P: i32, Q: i32, U: i32, 
 
 /**
  * dw for input channels [0, total) (all their output channels), summed over all images,
- * claimed `unit` channels at a time (see claim).
+ * claimed `unit` channels at a time (see claim; streaming: see awaitPlanes, counting channels).
  */
 export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
-                                         total: i32, unit: i32, next: usize, scratch: usize): void {
-  let zeroed = false;
-  for (let a = claim(next, unit); a < total; a = claim(next, unit)) {
-    dwBackwardFilterRange(pp, x, dy, dw, a, min(a + unit, total), scratch, zeroed);
+                                         total: i32, unit: i32, next: usize, scratch: usize,
+                                         ready: usize, done: usize, maxUnits: i32): i32 {
+  let zeroed = false, units = 0;
+  for (; units < maxUnits; units++) {
+    const a = claim(next, unit);
+    if (a >= total) break;
+    const z = min(a + unit, total);
+    awaitPlanes(ready, z);
+    dwBackwardFilterRange(pp, x, dy, dw, a, z, scratch, zeroed);
+    markDone(done, a, unit);
     zeroed = true;
   }
+  return units;
 }
 
 /** dw for input channels [c0, c1) (all their output channels), summed over all images. */

@@ -38,7 +38,7 @@ function setUp(file: string): Map<string, () => void> {
   return new Map([
     ['fwd', () => { counter[0] = 0; e['dwconv2d_forward']!(pp, x, w, b, y, planes, planes, next, scratch, 0, 0, planes); }],
     ['dI', () => { counter[0] = 0; e['dwconv2d_backward_input']!(pp, dy, w, dx, planes, planes, next, scratch, 0, 0, planes); }],
-    ['dF', () => { counter[0] = 0; e['dwconv2d_backward_filter']!(pp, x, dy, dw, C, C, next, scratch); }],
+    ['dF', () => { counter[0] = 0; e['dwconv2d_backward_filter']!(pp, x, dy, dw, C, C, next, scratch, 0, 0, C); }],
   ]);
 }
 

@@ -117,6 +117,46 @@ function depthwiseCall(r: Runtime, p: Conv2dParams, T: number, kernel: string, i
   return { steps: [], stream, finish: () => out };
 }
 
+/**
+ * The depthwise filter gradient: units of input channels (all their filters, summed over the
+ * images) claimed from a counter. On several threads it streams (stream.ts): this thread copies
+ * x and dy in channel block by channel block (every image's planes of the block), the workers
+ * starting on the first blocks meanwhile, then takes blocks itself; dw is copied out at the end.
+ */
+function depthwiseFilterGradient(r: Runtime, p: Conv2dParams, x: Float32Array, dy: Float32Array): Prepared<Float32Array> {
+  const pp = putParams(r, p);
+  const mult = p.M / p.C, HW = p.H * p.W, PQ = p.P * p.Q;
+  const xp = r.arena.alloc(x.length * 4), dyp = r.arena.alloc(dy.length * 4);
+  const wlen = p.M * p.R * p.S;
+  const dwp = r.arena.alloc(wlen * 4);
+  const T = threadsFor(r, 2 * macs(p));
+  const parts = dwParts(r, p.C, T);
+  const args = (t: number, ready: number, done: number, maxUnits: number): number[] =>
+    [pp, xp, dyp, dwp, ...parts[t]!, r.arena.alloc(dwScratchBytes(p)), ready, done, maxUnits];
+  const finish = (): Float32Array => r.arena.take(dwp, wlen);
+  if (parts.length < 2) {
+    r.arena.view().set(x, xp >> 2);
+    r.arena.view().set(dy, dyp >> 2);
+    return { steps: [['dwconv2d_backward_filter', parts.map((_, t) => args(t, 0, 0, p.C))]], finish };
+  }
+  const unit = parts[0]![1]!;
+  const readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(Math.ceil(p.C / unit)));
+  const view = r.arena.view();
+  const stream: Stream = {
+    kernel: ['dwconv2d_backward_filter', parts.map((_, t) => args(t, readyAt, doneAt, t === 0 ? 1 : p.C))],
+    items: p.C, unit, readyAt, doneAt,
+    copyIn: (a, z) => {
+      for (let n = 0; n < p.N; n++) {
+        const xa = (n * p.C + a) * HW, ya = (n * p.M + a * mult) * PQ;
+        view.set(x.subarray(xa, xa + (z - a) * HW), (xp >> 2) + xa);
+        view.set(dy.subarray(ya, ya + (z - a) * mult * PQ), (dyp >> 2) + ya);
+      }
+    },
+    copyOut: () => {}, // dw is small: finish takes it whole
+  };
+  return { steps: [], stream, finish };
+}
+
 /** One scratch area of `bytes` per thread, shared by a call's stages (they run one after another). */
 function threadScratch(r: Runtime, T: number, bytes: number): number[] {
   return Array.from({ length: T }, () => r.arena.alloc(bytes));
@@ -174,19 +214,13 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
 export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
   // Whole-image window: dw [M,C*H*W] = dy [N,M]^T * x [N,C*H*W], the batch as the reduction.
   if (coversImage(p)) return gemm(p.M, p.C * p.H * p.W, p.N, dy, x, { transA: true });
-  const depthwise = isDepthwise(p);
+  if (isDepthwise(p)) return call((r) => depthwiseFilterGradient(r, p, x, dy));
   return call((r) => {
     const pp = putParams(r, p);
     const xp = r.arena.put(x), dyp = r.arena.put(dy);
     const wlen = p.M * (p.C / p.groups) * p.R * p.S;
     const T = threadsFor(r, 2 * macs(p));
     const parts: number[][] = [];
-    // Each unit owns its channels' (and filters') block of dw.
-    if (depthwise) {
-      const dwp = r.arena.alloc(wlen * 4);
-      for (const d of dwParts(r, p.C, T)) parts.push([pp, xp, dyp, dwp, ...d, r.arena.alloc(dwScratchBytes(p))]);
-      return { steps: [['dwconv2d_backward_filter', parts]], finish: () => r.arena.take(dwp, wlen) };
-    }
     const { ib, pb, cb, mb } = filterGradientUnits(p, T);
     // One partial dw per image or pixel block (the kernel's unit writes dw + block*wlen): dw grows.
     const PQ = p.P * p.Q;
