@@ -49,26 +49,33 @@ export function runStream(r: Runtime, s: Stream, timing: boolean): number {
   let copyMs = 0;
   const t0 = timing ? performance.now() : 0;
   const started = r.pool.start(name, parts);
-  for (let u = 0; u < units; u++) {
-    s.copyIn(first(u), last(u));
-    Atomics.store(i32, s.readyAt >> 2, last(u));
-  }
-  if (timing) copyMs += performance.now() - t0;
   const flags = s.doneAt >> 2;
-  let out = 0, claimedAll = false;
-  while (out < units) {
-    if (Atomics.load(i32, flags + out) === 1) {
-      const t = timing ? performance.now() : 0;
-      s.copyOut(first(out), last(out));
-      out++;
-      if (timing) copyMs += performance.now() - t;
-    } else if (!claimedAll) {
-      claimedAll = kernel(...own) === 0;
-    } else if (!awaitFlag(i32, flags + out) && r.pool.finished(started)) {
-      break; // every worker returned and the unit is not done: one failed (join reports it)
+  let out = 0;
+  try {
+    for (let u = 0; u < units; u++) {
+      s.copyIn(first(u), last(u));
+      Atomics.store(i32, s.readyAt >> 2, last(u));
     }
+    if (timing) copyMs += performance.now() - t0;
+    let claimedAll = false;
+    while (out < units) {
+      if (Atomics.load(i32, flags + out) === 1) {
+        const t = timing ? performance.now() : 0;
+        s.copyOut(first(out), last(out));
+        out++;
+        if (timing) copyMs += performance.now() - t;
+      } else if (!claimedAll) {
+        claimedAll = kernel(...own) === 0;
+      } else if (!awaitFlag(i32, flags + out) && r.pool.finished(started)) {
+        break; // every worker returned and the unit is not done: one failed (join reports it)
+      }
+    }
+  } finally {
+    // Also when this thread failed: release workers waiting for items (their results are then
+    // never read) and wait for them, before the arena is reused.
+    Atomics.store(i32, s.readyAt >> 2, s.items);
+    r.pool.join(started, false);
   }
-  r.pool.join(started, false);
   if (out < units) throw new Error(`wasm stream: '${name}' left unit ${out} of ${units} unfinished`);
   return copyMs;
 }
