@@ -209,14 +209,23 @@ function markDone(done: usize, a: i32, unit: i32): void {
 export function dwconv2d_forward(pp: usize, x: usize, w: usize, bias: usize, y: usize,
                                  total: i32, unit: i32, next: usize, scratch: usize,
                                  ready: usize, done: usize, maxUnits: i32): i32 {
+  return runUnits(dwForwardRange, pp, x, w, bias, y, total, unit, next, scratch, ready, done, maxUnits);
+}
+
+/** A kernel's work on items [t0, t1) (planes or channels); a-d are the kernel's own pointers. */
+type Range = (pp: usize, a: usize, b: usize, c: usize, d: usize, t0: i32, t1: i32, scratch: usize, zeroed: bool) => void;
+
+/** Run `range` on units claimed from the counter (see claim and awaitPlanes); returns how many. */
+function runUnits(range: Range, pp: usize, a: usize, b: usize, c: usize, d: usize, total: i32, unit: i32,
+                  next: usize, scratch: usize, ready: usize, done: usize, maxUnits: i32): i32 {
   let zeroed = false, units = 0;
   for (; units < maxUnits; units++) {
-    const a = claim(next, unit);
-    if (a >= total) break;
-    const z = min(a + unit, total);
-    awaitPlanes(ready, z);
-    dwForwardRange(pp, x, w, bias, y, a, z, scratch, zeroed);
-    markDone(done, a, unit);
+    const t0 = claim(next, unit);
+    if (t0 >= total) break;
+    const t1 = min(t0 + unit, total);
+    awaitPlanes(ready, t1);
+    range(pp, a, b, c, d, t0, t1, scratch, zeroed);
+    markDone(done, t0, unit);
     zeroed = true;
   }
   return units;
@@ -261,17 +270,11 @@ function dwForwardRange(pp: usize, x: usize, w: usize, bias: usize, y: usize,
 export function dwconv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
                                         total: i32, unit: i32, next: usize, scratch: usize,
                                         ready: usize, done: usize, maxUnits: i32): i32 {
-  let zeroed = false, units = 0;
-  for (; units < maxUnits; units++) {
-    const a = claim(next, unit);
-    if (a >= total) break;
-    const z = min(a + unit, total);
-    awaitPlanes(ready, z);
-    dwBackwardInputRange(pp, dy, w, dx, a, z, scratch, zeroed);
-    markDone(done, a, unit);
-    zeroed = true;
-  }
-  return units;
+  return runUnits(dwBackwardInputUnit, pp, dy, w, dx, 0, total, unit, next, scratch, ready, done, maxUnits);
+}
+
+function dwBackwardInputUnit(pp: usize, dy: usize, w: usize, dx: usize, _: usize, t0: i32, t1: i32, scratch: usize, zeroed: bool): void {
+  dwBackwardInputRange(pp, dy, w, dx, t0, t1, scratch, zeroed);
 }
 
 function dwBackwardInputRange(pp: usize, dy: usize, w: usize, dx: usize,
@@ -423,17 +426,11 @@ function dwFilterGrad3x3(buf: usize, Wp: i32, g: usize, P: i32, Q: i32, U: i32, 
 export function dwconv2d_backward_filter(pp: usize, x: usize, dy: usize, dw: usize,
                                          total: i32, unit: i32, next: usize, scratch: usize,
                                          ready: usize, done: usize, maxUnits: i32): i32 {
-  let zeroed = false, units = 0;
-  for (; units < maxUnits; units++) {
-    const a = claim(next, unit);
-    if (a >= total) break;
-    const z = min(a + unit, total);
-    awaitPlanes(ready, z);
-    dwBackwardFilterRange(pp, x, dy, dw, a, z, scratch, zeroed);
-    markDone(done, a, unit);
-    zeroed = true;
-  }
-  return units;
+  return runUnits(dwBackwardFilterUnit, pp, x, dy, dw, 0, total, unit, next, scratch, ready, done, maxUnits);
+}
+
+function dwBackwardFilterUnit(pp: usize, x: usize, dy: usize, dw: usize, _: usize, c0: i32, c1: i32, scratch: usize, zeroed: bool): void {
+  dwBackwardFilterRange(pp, x, dy, dw, c0, c1, scratch, zeroed);
 }
 
 /** dw for input channels [c0, c1) (all their output channels), summed over all images. */
