@@ -2,6 +2,9 @@
  * The wasm runtime: compiled module, shared memory, arena and worker pool, created once on
  * first use. `call` is the one way kernels run: it copies operands in, runs the kernel slices
  * on the pool, copies the result out and releases the arena (also when the kernel throws).
+ * Large calls on several threads overlap those copies with the compute: batch stages
+ * (batch-pipeline.ts: dense conv forward and data gradient, by images) or a stream
+ * (stream.ts: the depthwise kernels, by planes or channels).
  */
 import { Arena } from './arena.js';
 import { compileKernelModule, createSharedMemory, instantiate, type KernelExports } from './loader.js';
