@@ -106,7 +106,7 @@ function depthwiseCall(r: Runtime, p: Conv2dParams, T: number, kernel: string, i
   const unit = parts[0]![1]!;
   const readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(Math.ceil(planes / unit)));
   const out = uninitializedFloat32(planes * outPer);
-  const view = r.arena.view();
+  const view = r.arena.view(); // after the last allocation (a growing memory gets a new buffer)
   const stream: Stream = {
     // This thread's call takes one unit, between its copies; the workers' take all they can.
     kernel: [kernel, parts.map((_, t) => args(t, readyAt, doneAt, t === 0 ? 1 : planes))],
@@ -131,8 +131,9 @@ function depthwiseFilterGradient(r: Runtime, p: Conv2dParams, x: Float32Array, d
   const dwp = r.arena.alloc(wlen * 4);
   const T = threadsFor(r, 2 * macs(p));
   const parts = dwParts(r, p.C, T);
+  const scratch = parts.map(() => r.arena.alloc(dwScratchBytes(p)));
   const args = (t: number, ready: number, done: number, maxUnits: number): number[] =>
-    [pp, xp, dyp, dwp, ...parts[t]!, r.arena.alloc(dwScratchBytes(p)), ready, done, maxUnits];
+    [pp, xp, dyp, dwp, ...parts[t]!, scratch[t]!, ready, done, maxUnits];
   const finish = (): Float32Array => r.arena.take(dwp, wlen);
   if (parts.length < 2) {
     r.arena.view().set(x, xp >> 2);
@@ -141,7 +142,7 @@ function depthwiseFilterGradient(r: Runtime, p: Conv2dParams, x: Float32Array, d
   }
   const unit = parts[0]![1]!;
   const readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(Math.ceil(p.C / unit)));
-  const view = r.arena.view();
+  const view = r.arena.view(); // after the last allocation (a growing memory gets a new buffer)
   const stream: Stream = {
     kernel: ['dwconv2d_backward_filter', parts.map((_, t) => args(t, readyAt, doneAt, t === 0 ? 1 : p.C))],
     items: p.C, unit, readyAt, doneAt,
