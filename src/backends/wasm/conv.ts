@@ -8,6 +8,7 @@ import type { Conv2dParams } from '../../einsum/types.js';
 import type { Runtime } from './runtime.js';
 import { call, splitRange, threadsFor } from './runtime.js';
 import { gemm } from './gemm.js';
+import { conv2dDirect, directApplies } from './conv-direct.js';
 
 /** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
 const MR = 4, NR = 8;
@@ -47,6 +48,8 @@ export function coversImage(p: Conv2dParams): boolean {
 /** y [N,M,P,Q] = conv2d(x [N,C,H,W], w [M,C/G,R,S]) + b [M]. */
 export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array {
   if (coversImage(p)) return gemm(p.N, p.M, p.C * p.H * p.W, x, w, { transB: true, biasCols: b });
+  // Small stride-1 layers with ragged output rows (LeNet's c1, c3): no im2col (conv-direct.ts).
+  if (directApplies(p)) return conv2dDirect(p, x, w, b, 'none', false).y;
   const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);

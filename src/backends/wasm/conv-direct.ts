@@ -1,0 +1,123 @@
+/**
+ * The direct convolution (assembly/conv-direct.ts) for small stride-1 layers whose output rows
+ * are not a multiple of the GEMM's 8-pixel panel (LeNet-5's c1 and c3): the micro-tile reads
+ * the image itself, with no im2col and no packing of B. It is the forward pass of those layers
+ * whether or not they are fused, optionally with tanh and 2x2 average pooling as its epilogue
+ * (one call instead of three: Sequential's Conv2d, Tanh, AvgPool2d), so fused and unfused give
+ * the same bits.
+ */
+import type { Conv2dParams } from '../../einsum/types.js';
+import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
+import { MIN_ELEMENTS as TANH_MIN_ELEMENTS } from './elementwise.js';
+
+/** The micro-tile's filter rows (assembly/gemm.ts MR). */
+const MR = 4;
+/** The GEMM's K block (assembly/gemm.ts KC): the packed filter is one block up to this depth. */
+const KC = 384;
+/** Largest image plane set (C*H*W floats) read straight from memory: it stays in L1/L2 across the filter panels. */
+const MAX_IMAGE_FLOATS = 1 << 14;
+/** Largest M: every 4-filter panel reads the whole image again. */
+const MAX_FILTERS = 32;
+
+/** Epilogue activations (assembly/conv-direct.ts). */
+export type DirectActivation = 'none' | 'tanh';
+const ACT_CODE: Record<DirectActivation, number> = { none: 0, tanh: 1 };
+
+/**
+ * Whether the direct kernel runs this conv: stride 1, no padding or dilation, one group, a
+ * reduction C*R*S of at most one K block, small images and few filters, output rows of at
+ * least 4 pixels that are not a multiple of 8 (those the GEMM path packs straight from the
+ * image already), and more than one output pixel (a whole-image window is a GEMM).
+ */
+export function directApplies(p: Conv2dParams): boolean {
+  return p.groups === 1 && p.strideH === 1 && p.strideW === 1 && p.padTop === 0 && p.padLeft === 0 &&
+    p.dilationH === 1 && p.dilationW === 1 && p.P === p.H - p.R + 1 && p.Q === p.W - p.S + 1 &&
+    p.C * p.R * p.S <= KC && p.C * p.H * p.W <= MAX_IMAGE_FLOATS && p.M <= MAX_FILTERS &&
+    p.Q >= 4 && p.Q % 8 !== 0;
+}
+
+/** The 16-int parameter block assembly/params.ts reads. */
+function putParams(r: Runtime, p: Conv2dParams): number {
+  return r.arena.put(Int32Array.from([
+    p.N, p.C, p.H, p.W, p.M, p.R, p.S, p.P, p.Q,
+    p.strideH, p.strideW, p.padTop, p.padLeft, p.dilationH, p.dilationW, p.groups,
+  ]));
+}
+
+/**
+ * y [N,M,P,Q] = act(conv2d(x, w) + b) and, with `pool`, its 2x2 stride-2 average pooling
+ * [N,M,floor(P/2),floor(Q/2)] (as F.avgPool2d(y, 2) computes it), in one call. Needs
+ * directApplies(p).
+ */
+export function conv2dDirect(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null,
+                             act: DirectActivation, pool: boolean): { y: Float32Array; pooled: Float32Array | null } {
+  if (!directApplies(p)) throw new Error(`conv2dDirect: the direct kernel does not run this conv (${JSON.stringify(p)})`);
+  const K = p.C * p.R * p.S, panels = Math.ceil(p.M / MR);
+  const PQ = p.P * p.Q, ylen = p.N * p.M * PQ;
+  const plen = pool ? p.N * p.M * (p.P >> 1) * (p.Q >> 1) : 0;
+  return call((r) => {
+    const pp = putParams(r, p);
+    const xp = r.arena.put(x);
+    // The filter as MR-row panels, k-major, rows past M zero; the bias padded the same way.
+    const ap = r.arena.alloc(panels * MR * K * 4), bp = r.arena.alloc(panels * MR * 4);
+    const f32 = r.arena.view();
+    f32.fill(0, ap >> 2, (ap >> 2) + panels * MR * K);
+    f32.fill(0, bp >> 2, (bp >> 2) + panels * MR);
+    for (let m = 0; m < p.M; m++) {
+      const dst = (ap >> 2) + Math.floor(m / MR) * MR * K + (m % MR);
+      for (let k = 0; k < K; k++) f32[dst + k * MR] = w[m * K + k]!;
+      if (b) f32[(bp >> 2) + m] = b[m]!;
+    }
+    const offs = new Int32Array(K);
+    for (let c = 0, k = 0; c < p.C; c++) {
+      for (let rr = 0; rr < p.R; rr++) for (let s = 0; s < p.S; s++) offs[k++] = ((c * p.H + rr) * p.W + s) * 4;
+    }
+    const op = r.arena.put(offs);
+    const yp = r.arena.alloc(ylen * 4);
+    const pooledp = pool ? r.arena.alloc(plen * 4) : 0;
+    const next = r.arena.put(new Int32Array(1));
+    const units = p.N * panels;
+    const T = Math.min(threadsFor(r, 2 * p.N * p.M * PQ * K), units);
+    const parts: number[][] = [];
+    for (let t = 0; t < T; t++) parts.push([pp, xp, ap, bp, op, yp, pooledp, ACT_CODE[act], next]);
+    return {
+      steps: [['conv2d_direct_forward', parts]],
+      finish: () => ({ y: r.arena.take(yp, ylen), pooled: pool ? r.arena.take(pooledp, plen) : null }),
+    };
+  });
+}
+
+/**
+ * Backend.convTanhPool: the direct kernel with its tanh (and pooling) epilogue, where the
+ * unfused ops would give the same bits: the conv runs on the direct kernel and the tanh on
+ * wasm's (fast-tanh.ts's JavaScript takes small outputs); null elsewhere.
+ */
+export function convTanhPool(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null,
+                             pool: boolean): { y: Float32Array; pooled: Float32Array | null } | null {
+  if (!directApplies(p) || p.N * p.M * p.P * p.Q < TANH_MIN_ELEMENTS) return null;
+  if (pool && (p.P < 2 || p.Q < 2)) return null;
+  return conv2dDirect(p, x, w, b, 'tanh', pool);
+}
+
+/**
+ * Backend.tanhPoolBackward: dz = tanh'(y) * (the 2x2 average pooling's gradient of dy, or dy)
+ * and the bias gradient (the sum of dz per channel) in one call, with the operations of
+ * f32_avgpool2x2_backward, f32_tanh_grad and conv2d_backward_bias, so the same bits (for the
+ * layers convTanhPool runs: there the unfused tanh gradient runs on wasm too).
+ */
+export function tanhPoolBackward(N: number, M: number, H: number, W: number, y: Float32Array, dy: Float32Array,
+                                 pool: boolean): { dz: Float32Array; dBias: Float32Array } {
+  const planes = N * M, len = planes * H * W;
+  const P = pool ? H >> 1 : H, Q = pool ? W >> 1 : W;
+  return call((r) => {
+    const yp = r.arena.put(y), dyp = r.arena.put(dy);
+    const dzp = r.arena.alloc(len * 4), dbp = r.arena.alloc(M * 4);
+    const T = threadsFor(r, 4 * len);
+    const grad: [string, number[][]] = pool
+      ? ['f32_avgpool2x2_tanh_backward', splitRange(planes, T).map(([t0, t1]) => [yp, dyp, dzp, H, W, P, Q, t0, t1])]
+      // Element ranges start on 64-byte lines (16 floats), as elementwise.ts splits them.
+      : ['f32_tanh_grad', splitRange(len, T, 16).map(([a, z]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, z - a])];
+    const bias: [string, number[][]] = ['conv2d_backward_bias', splitRange(M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, N, M, H * W, a, z])];
+    return { steps: [grad, bias], finish: () => ({ dz: r.arena.take(dzp, len), dBias: r.arena.take(dbp, M) }) };
+  });
+}
