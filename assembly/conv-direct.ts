@@ -109,3 +109,103 @@ export function conv2d_direct_forward(pp: usize, x: usize, ap: usize, bias: usiz
     if (pooled != 0) f32_avgpool2x2(y, pooled, P, Q, P >> 1, Q >> 1, n * M + m0, n * M + m0 + mr);
   }
 }
+
+/** Lanes [0, n) of all-ones (n >= 4: every lane): masks a row's last, partial vector. */
+// @ts-ignore: decorator
+@inline
+function laneMask(n: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n));
+}
+
+/** The sum of the four lanes, as (l0 + l1) + (l2 + l3). */
+// @ts-ignore: decorator
+@inline
+function lanesSum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * One 2-filter x 4-tap tile of the filter gradient: dw[m0 + i, k0 + j] (i < mr, j < kr) = the
+ * sum over images [n0, n1) and output pixels of dy[n, m0 + i, p, q] * x[n, p*W + q + off(k0 + j)].
+ * Each product is accumulated in the lane of its q mod 4 (a row's last vector masked to its
+ * pixels, in dy and x), in image, row, vector order, and the lanes summed at the end.
+ */
+function filterTile2x4(cp: ConvParams, x: usize, dy: usize, offs: usize, dw: usize, n0: i32, n1: i32,
+                       m0: i32, mr: i32, k0: i32, kr: i32): void {
+  const P = cp.P, Q = cp.Q, W = cp.W, K = cp.C * cp.R * cp.S;
+  const imageBytes = <usize>(cp.C * cp.H * W) << 2, planeBytes = <usize>(P * Q) << 2;
+  // Missing taps or filter rows repeat a real one; their sums are not stored.
+  const o0 = <usize>load<i32>(offs + (<usize>k0 << 2));
+  const o1 = <usize>load<i32>(offs + (<usize>(k0 + min(1, kr - 1)) << 2));
+  const o2 = <usize>load<i32>(offs + (<usize>(k0 + min(2, kr - 1)) << 2));
+  const o3 = <usize>load<i32>(offs + (<usize>(k0 + min(3, kr - 1)) << 2));
+  const m1 = mr > 1 ? planeBytes : 0;
+  const zero = f32x4.splat(0);
+  let a00 = zero, a01 = zero, a02 = zero, a03 = zero;
+  let a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+  const qFull = Q & ~3, tail = laneMask(Q - qFull);
+  for (let n = n0; n < n1; n++) {
+    const xn = x + <usize>n * imageBytes;
+    const dn = dy + ((<usize>n * <usize>cp.M + <usize>m0) * planeBytes);
+    for (let p = 0; p < P; p++) {
+      const xr = xn + (<usize>(p * W) << 2), dr = dn + (<usize>(p * Q) << 2);
+      let q = 0;
+      for (; q < qFull; q += 4) {
+        const xq = xr + (<usize>q << 2), dq = dr + (<usize>q << 2);
+        const d0 = v128.load(dq), d1 = v128.load(dq + m1);
+        let b = v128.load(xq + o0);
+        a00 = madd(d0, b, a00); a10 = madd(d1, b, a10);
+        b = v128.load(xq + o1);
+        a01 = madd(d0, b, a01); a11 = madd(d1, b, a11);
+        b = v128.load(xq + o2);
+        a02 = madd(d0, b, a02); a12 = madd(d1, b, a12);
+        b = v128.load(xq + o3);
+        a03 = madd(d0, b, a03); a13 = madd(d1, b, a13);
+      }
+      if (q < Q) {
+        const xq = xr + (<usize>q << 2), dq = dr + (<usize>q << 2);
+        const d0 = v128.and(v128.load(dq), tail), d1 = v128.and(v128.load(dq + m1), tail);
+        let b = v128.and(v128.load(xq + o0), tail);
+        a00 = madd(d0, b, a00); a10 = madd(d1, b, a10);
+        b = v128.and(v128.load(xq + o1), tail);
+        a01 = madd(d0, b, a01); a11 = madd(d1, b, a11);
+        b = v128.and(v128.load(xq + o2), tail);
+        a02 = madd(d0, b, a02); a12 = madd(d1, b, a12);
+        b = v128.and(v128.load(xq + o3), tail);
+        a03 = madd(d0, b, a03); a13 = madd(d1, b, a13);
+      }
+    }
+  }
+  const row0 = dw + (<usize>(m0 * K + k0) << 2), row1 = row0 + (<usize>K << 2);
+  store<f32>(row0, lanesSum(a00));
+  if (kr > 1) store<f32>(row0, lanesSum(a01), 4);
+  if (kr > 2) store<f32>(row0, lanesSum(a02), 8);
+  if (kr > 3) store<f32>(row0, lanesSum(a03), 12);
+  if (mr > 1) {
+    store<f32>(row1, lanesSum(a10));
+    if (kr > 1) store<f32>(row1, lanesSum(a11), 4);
+    if (kr > 2) store<f32>(row1, lanesSum(a12), 8);
+    if (kr > 3) store<f32>(row1, lanesSum(a13), 12);
+  }
+}
+
+/**
+ * The filter gradient of the layers conv2d_direct_forward runs, without im2col: partial
+ * dw [M, K] of image block b (images [b*ib, (b+1)*ib)) at dw + b*M*K floats, in units (image
+ * block, pair of filters) that the threads take from the shared counter at `next`; the host
+ * adds the partials in block order. x needs 16 readable bytes past its end (a row's last vector,
+ * masked). Block sizes depend on the layer alone, so the sums do not depend on the threads.
+ */
+export function conv2d_direct_backward_filter(pp: usize, x: usize, dy: usize, offs: usize, dw: usize,
+                                              ib: i32, next: usize): void {
+  const cp = paramsAt(pp);
+  const M = cp.M, K = cp.C * cp.R * cp.S;
+  const blocks = (cp.N + ib - 1) / ib, pairs = (M + 1) >> 1;
+  const units = blocks * pairs;
+  for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
+    const b = u / pairs, m0 = (u - b * pairs) * 2;
+    const out = dw + (<usize>b * <usize>(M * K) << 2);
+    const n0 = b * ib, n1 = min(cp.N, n0 + ib);
+    for (let k0 = 0; k0 < K; k0 += 4) filterTile2x4(cp, x, dy, offs, out, n0, n1, m0, min(2, M - m0), k0, min(4, K - k0));
+  }
+}

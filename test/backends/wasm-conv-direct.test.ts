@@ -9,6 +9,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertClose } from '../helpers.js';
 import { conv2dForward, conv2dBackwardBias } from '../../src/backends/wasm/conv.js';
+import { conv2dDirectBackwardFilter } from '../../src/backends/wasm/conv-direct.js';
 import { conv2dDirect, convTanhPool, directApplies, tanhPoolBackward } from '../../src/backends/wasm/conv-direct.js';
 import { unary, unaryGrad } from '../../src/backends/wasm/elementwise.js';
 import { avgPool2d } from '../../src/backends/wasm/resample.js';
@@ -83,6 +84,30 @@ describe('wasm direct conv2d', () => {
       assert.deepEqual(bits(conv2dDirect(p, x, w, b, 'none', false).y), bits(y!), `${name} no epilogue`);
     });
   }
+
+  for (const [name, s] of shapes) {
+    it(`${name}: the filter gradient without im2col against the reference, 1 and 2 threads the same`, () => {
+      const p = convParams(s);
+      const x = randomArray(p.N * p.C * p.H * p.W, 31), dy = randomArray(p.N * p.M * p.P * p.Q, 32);
+      const [dw] = sameOnOneAndTwoThreads(() => [conv2dDirectBackwardFilter(p, x, dy)], name);
+      const e = conv2dEinsum(p, false);
+      assertClose(dw!, referenceContract(e, 'F', { I: x, dO: dy }), `${name} dw`, 1e-5, 2e-6 * Math.sqrt(p.N * p.P * p.Q));
+    });
+  }
+  it('the filter gradient masks a row\'s last vector: an infinity reaches only its own taps', () => {
+    // Q = 7: a full vector and three lanes; x[0, 0, 2, 8] (a row's last column) is seen by the
+    // s = 2 taps alone, while the masked lane q = 7 of the s = 1 taps loads it too.
+    const p = convParams({ N: 2, C: 1, H: 6, W: 9, M: 2, R: 3, S: 3 });
+    const x = randomArray(p.N * p.H * p.W, 41), dy = randomArray(p.N * p.M * p.P * p.Q, 42);
+    x[2 * 9 + 8] = Infinity;
+    const expected = referenceContract(conv2dEinsum(p, false), 'F', { I: x, dO: dy });
+    const dw = conv2dDirectBackwardFilter(p, x, dy);
+    assert.ok(expected.some((v) => !Number.isFinite(v)) && expected.some(Number.isFinite), 'the infinity reaches some taps only');
+    for (let i = 0; i < expected.length; i++) {
+      if (Number.isFinite(expected[i]!)) assertClose([dw[i]!], [expected[i]!], `dw[${i}]`, 1e-5, 1e-6);
+      else assert.equal(dw[i], expected[i], `dw[${i}]`);
+    }
+  });
 
   it('fused gradient: pooling gradient, tanh gradient and bias gradient with the unfused bits', () => {
     for (const [H, W, planes] of [[28, 28, 64 * 6], [10, 10, 3 * 16], [9, 11, 40], [27, 13, 12], [6, 5, 80]] as const) {

@@ -68,11 +68,7 @@ export function conv2dDirect(p: Conv2dParams, x: Float32Array, w: Float32Array, 
       for (let k = 0; k < K; k++) f32[dst + k * MR] = w[m * K + k]!;
       if (b) f32[(bp >> 2) + m] = b[m]!;
     }
-    const offs = new Int32Array(K);
-    for (let c = 0, k = 0; c < p.C; c++) {
-      for (let rr = 0; rr < p.R; rr++) for (let s = 0; s < p.S; s++) offs[k++] = ((c * p.H + rr) * p.W + s) * 4;
-    }
-    const op = r.arena.put(offs);
+    const op = r.arena.put(tapOffsets(p));
     const yp = r.arena.alloc(ylen * 4);
     const pooledp = pool ? r.arena.alloc(plen * 4) : 0;
     const next = r.arena.put(new Int32Array(1));
@@ -119,5 +115,63 @@ export function tanhPoolBackward(N: number, M: number, H: number, W: number, y: 
       : ['f32_tanh_grad', splitRange(len, T, 16).map(([a, z]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, z - a])];
     const bias: [string, number[][]] = ['conv2d_backward_bias', splitRange(M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, N, M, H * W, a, z])];
     return { steps: [grad, bias], finish: () => ({ dz: r.arena.take(dzp, len), dBias: r.arena.take(dbp, M) }) };
+  });
+}
+
+/**
+ * Output rows at least this wide take the direct filter gradient: its tiles loop over a row's
+ * vectors, and on shorter rows (c3's 10: two vectors and a masked third) that loop's overhead
+ * made it slower than im2col + GEMM (1.46 vs 1.29 ms; c1's 28: 0.54 vs 1.00).
+ */
+const FILTER_GRADIENT_MIN_Q = 16;
+
+/** Whether conv2dDirectBackwardFilter runs this conv's filter gradient. */
+export function directFilterGradientApplies(p: Conv2dParams): boolean {
+  return directApplies(p) && p.Q >= FILTER_GRADIENT_MIN_Q;
+}
+
+/** Image blocks of the direct filter gradient (one partial dw each): enough for 2-8 threads. */
+const IMAGE_BLOCKS = 8;
+
+/** The byte offset of each k = (c, r, s) of the filter from x[0, p, q]: ((c*H + r)*W + s)*4. */
+function tapOffsets(p: Conv2dParams): Int32Array {
+  const offs = new Int32Array(p.C * p.R * p.S);
+  for (let c = 0, k = 0; c < p.C; c++) {
+    for (let r = 0; r < p.R; r++) for (let s = 0; s < p.S; s++) offs[k++] = ((c * p.H + r) * p.W + s) * 4;
+  }
+  return offs;
+}
+
+/**
+ * dw [M,C,R,S] from x [N,C,H,W] and dy [N,M,P,Q], summed over the batch, for the layers the
+ * direct forward runs: 2-filter x 4-tap tiles that read x and dy in place (no im2col), one
+ * partial dw per block of images, added in block order. Needs directApplies(p) (the host
+ * takes it where directFilterGradientApplies).
+ */
+export function conv2dDirectBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
+  if (!directApplies(p)) throw new Error(`conv2dDirectBackwardFilter: the direct kernel does not run this conv (${JSON.stringify(p)})`);
+  const K = p.C * p.R * p.S, wlen = p.M * K;
+  const ib = Math.ceil(p.N / Math.min(p.N, IMAGE_BLOCKS)), blocks = Math.ceil(p.N / ib);
+  return call((r) => {
+    const pp = putParams(r, p);
+    // 4 readable floats past x and dy: a row's last vector loads whole (and masks the lanes).
+    const xp = r.arena.alloc((x.length + 4) * 4), dyp = r.arena.alloc((dy.length + 4) * 4);
+    const f32 = r.arena.view();
+    f32.set(x, xp >> 2);
+    f32.set(dy, dyp >> 2);
+    const op = r.arena.put(tapOffsets(p));
+    const dwp = r.arena.alloc(blocks * wlen * 4);
+    const next = r.arena.put(new Int32Array(1));
+    const units = blocks * Math.ceil(p.M / 2);
+    const T = Math.min(threadsFor(r, 2 * p.N * p.M * p.P * p.Q * K), units);
+    const parts = Array.from({ length: T }, () => [pp, xp, dyp, op, dwp, ib, next]);
+    const steps: Array<[string, number[][]]> = [['conv2d_direct_backward_filter', parts]];
+    if (blocks === 1) return { steps, finish: () => r.arena.take(dwp, wlen) };
+    // dw = ones[1, blocks] * partials[blocks, wlen]: the partials added in block order (a
+    // product by 1 is exact), as conv.ts sums its image blocks.
+    const onesp = r.arena.put(new Float32Array(blocks).fill(1));
+    const outp = r.arena.alloc(wlen * 4);
+    steps.push(['f32_gemm', [[1, wlen, blocks, onesp, blocks, 1, dwp, wlen, 1, outp, wlen, 0, 0, r.arena.alloc(r.scratchBytes)]]]);
+    return { steps, finish: () => r.arena.take(outp, wlen) };
   });
 }

@@ -8,7 +8,7 @@ import type { Conv2dParams } from '../../einsum/types.js';
 import type { Runtime } from './runtime.js';
 import { call, splitRange, threadsFor } from './runtime.js';
 import { gemm } from './gemm.js';
-import { conv2dDirect, directApplies } from './conv-direct.js';
+import { conv2dDirect, conv2dDirectBackwardFilter, directApplies, directFilterGradientApplies } from './conv-direct.js';
 
 /** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
 const MR = 4, NR = 8;
@@ -134,6 +134,8 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
 export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
   // Whole-image window: dw [M,C*H*W] = dy [N,M]^T * x [N,C*H*W], the batch as the reduction.
   if (coversImage(p)) return gemm(p.M, p.C * p.H * p.W, p.N, dy, x, { transA: true });
+  // LeNet's c1 (28-pixel rows): 2x4 tiles over x and dy in place (conv-direct.ts).
+  if (directFilterGradientApplies(p)) return conv2dDirectBackwardFilter(p, x, dy);
   const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);
