@@ -94,11 +94,12 @@ export interface Backend {
   convTanhPool?(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null,
                 pool: boolean): { y: Float32Array; pooled: Float32Array | null } | null;
   /**
-   * Optional, with convTanhPool: dz = unaryGrad('tanh', y, dy') where dy' is avgPool2d's 2x2
-   * data gradient of dy (pool) or dy itself, and the conv's bias gradient, the sum of dz per
-   * channel (contract conv2d 'B'), with the bits of those calls; y is [N,M,H,W]. Called only
-   * for a layer convTanhPool ran.
+   * Optional, with convTanhPool (called only for a layer it ran, y its tanh output
+   * [N,M,P,Q]): the gradients `need` asks for of x, w and b given dy at the block's output,
+   * with the bits of the unfused calls: dz = unaryGrad('tanh', y, dy') where dy' is
+   * avgPool2d's 2x2 data gradient of dy (pool) or dy itself, then contract (conv2d 'I', 'F',
+   * 'B') with dO = dz.
    */
-  tanhPoolBackward?(N: number, M: number, H: number, W: number, y: Float32Array, dy: Float32Array,
-                    pool: boolean): { dz: Float32Array; dBias: Float32Array };
+  convTanhPoolBackward?(p: Conv2dParams, x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array, pool: boolean,
+                        need: { dx: boolean; dw: boolean; db: boolean }): { dx: Float32Array | null; dw: Float32Array | null; dBias: Float32Array | null };
 }

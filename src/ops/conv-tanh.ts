@@ -5,14 +5,13 @@
  *   avgPool2d(tanh(conv2d(x, w, b, options)), 2)     (or without the pooling)
  *
  * with the values and gradients of those ops one after another. A backend that fuses them
- * (Backend.convTanhPool and tanhPoolBackward: wasm, for the layers its direct conv kernel runs)
+ * (Backend.convTanhPool and convTanhPoolBackward: wasm, for the layers its direct conv kernel runs)
  * computes them in one kernel call forward and one (plus the conv's weight and input gradients)
  * backward, with the bits of the unfused calls; elsewhere this runs the three ops.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { recordOp } from '../autograd/graph.js';
 import { getBackend } from '../backends/registry.js';
-import { conv2dEinsum } from '../einsum/layers.js';
 import { conv2d, type Conv2dOptions } from './conv.js';
 import { tanh } from './activation.js';
 import { avgPool2d } from './pool.js';
@@ -28,7 +27,7 @@ const POOL = { kernelSize: 2 } as const;
  */
 export function conv2dTanh(x: Tensor, w: Tensor, b: Tensor | null | undefined, options: Conv2dOptions, pool: boolean): Tensor {
   const backend = getBackend();
-  if (backend.convTanhPool && backend.tanhPoolBackward && x instanceof Tensor && x.ndim === 4) {
+  if (backend.convTanhPool && backend.convTanhPoolBackward && x instanceof Tensor && x.ndim === 4) {
     checkTensor(w, 'conv2d', 'weight');
     const s = convShape(x.shape, w.shape, options ?? {}, 'conv2d');
     const bias = checkBias(b, s.M, 'conv2d', 'output channel');
@@ -40,16 +39,10 @@ export function conv2dTanh(x: Tensor, w: Tensor, b: Tensor | null | undefined, o
       const out = ps ? new Tensor(r.pooled!, [s.N, s.M, ps.P, ps.Q]) : new Tensor(r.y, [s.N, s.M, s.P, s.Q]);
       const inputs = bias ? [x, w, bias] : [x, w];
       return recordOp(out, pool ? 'conv2d+tanh+avgPool2d' : 'conv2d+tanh', inputs, (g) => {
-        // dz: the gradient at the conv output, and the bias gradient, in one call.
-        const { dz, dBias } = backend.tanhPoolBackward!(s.N, s.M, s.P, s.Q, r.y, g.data, pool);
-        const e = conv2dEinsum(p, bias !== undefined);
-        const ops: Record<string, Float32Array> = { I: x.data, F: w.data, dO: dz };
-        if (bias) ops['B'] = bias.data;
-        const grads: Array<Tensor | null> = [
-          x.requiresGrad ? new Tensor(backend.contract(e, 'I', ops), x.shape) : null,
-          w.requiresGrad ? new Tensor(backend.contract(e, 'F', ops), w.shape) : null,
-        ];
-        if (bias) grads.push(bias.requiresGrad ? new Tensor(dBias, bias.shape) : null);
+        const need = { dx: x.requiresGrad, dw: w.requiresGrad, db: bias?.requiresGrad ?? false };
+        const d = backend.convTanhPoolBackward!(p, x.data, w.data, r.y, g.data, pool, need);
+        const grads: Array<Tensor | null> = [d.dx ? new Tensor(d.dx, x.shape) : null, d.dw ? new Tensor(d.dw, w.shape) : null];
+        if (bias) grads.push(d.dBias ? new Tensor(d.dBias, bias.shape) : null);
         return grads;
       });
     }

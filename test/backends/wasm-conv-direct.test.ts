@@ -8,9 +8,9 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertClose } from '../helpers.js';
-import { conv2dForward, conv2dBackwardBias } from '../../src/backends/wasm/conv.js';
+import { conv2dForward, conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput } from '../../src/backends/wasm/conv.js';
 import { conv2dDirectBackwardFilter } from '../../src/backends/wasm/conv-direct.js';
-import { conv2dDirect, convTanhPool, directApplies, tanhPoolBackward } from '../../src/backends/wasm/conv-direct.js';
+import { conv2dDirect, convTanhPool, convTanhPoolBackward, directApplies } from '../../src/backends/wasm/conv-direct.js';
 import { unary, unaryGrad } from '../../src/backends/wasm/elementwise.js';
 import { avgPool2d } from '../../src/backends/wasm/resample.js';
 import { setThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
@@ -109,24 +109,36 @@ describe('wasm direct conv2d', () => {
     }
   });
 
-  it('fused gradient: pooling gradient, tanh gradient and bias gradient with the unfused bits', () => {
-    for (const [H, W, planes] of [[28, 28, 64 * 6], [10, 10, 3 * 16], [9, 11, 40], [27, 13, 12], [6, 5, 80]] as const) {
-      const N = planes % 16 === 0 ? planes / 16 : planes / 4, M = planes / N;
-      const y = unary('tanh', randomArray(planes * H * W, H + W), 0), dyPooled = randomArray(planes * (H >> 1) * (W >> 1), 7);
-      const dyPlain = randomArray(planes * H * W, 8);
-      const p = convParams({ N, C: 1, H: H + 2, W: W + 2, M, R: 3, S: 3 });
+  it('fused backward: every gradient with the bits of the unfused calls, 1 and 2 threads the same', () => {
+    const cases: Array<[string, Shape]> = [
+      ['LeNet c1 (direct filter gradient in the call)', { N: 64, C: 1, H: 32, W: 32, M: 6, R: 5, S: 5 }],
+      ['LeNet c3', { N: 64, C: 6, H: 14, W: 14, M: 16, R: 5, S: 5 }],
+      ['odd P, Q = 27', { N: 4, C: 2, H: 13, W: 31, M: 9, R: 3, S: 5 }],
+      ['small, Q = 5', { N: 40, C: 2, H: 5, W: 7, M: 3, R: 3, S: 3 }],
+    ];
+    for (const [name, s] of cases) {
+      const p = convParams(s);
+      const x = randomArray(p.N * p.C * p.H * p.W, 51), w = randomArray(p.M * p.C * p.R * p.S, 52);
+      const y = unary('tanh', randomArray(p.N * p.M * p.P * p.Q, 53), 0);
       for (const pool of [true, false]) {
-        const dy = pool ? dyPooled : dyPlain;
-        const [dz, db] = sameOnOneAndTwoThreads(() => {
-          const r = tanhPoolBackward(N, M, H, W, y, dy, pool);
-          return [r.dz, r.dBias];
-        }, `${H}x${W} pool ${pool}`);
+        const dy = randomArray(pool ? p.N * p.M * (p.P >> 1) * (p.Q >> 1) : y.length, 54);
+        const label = `${name}, pool ${pool}`;
+        const [dx, dw, db] = sameOnOneAndTwoThreads(() => {
+          const r = convTanhPoolBackward(p, x, w, y, dy, pool, { dx: true, dw: true, db: true });
+          return [r.dx!, r.dw!, r.dBias!];
+        }, label);
         const g = pool ? avgPool2d(poolEinsum(p), 'I', { dO: dy })! : dy;
-        const dzExpected = unaryGrad('tanh', y, y, g, 0);
-        const label = `${planes}x${H}x${W} pool ${pool}`;
-        if (y.length >= 2048) assert.deepEqual(bits(dz!), bits(dzExpected), `${label} dz`);
-        else assertClose(dz!, dzExpected, `${label} dz`, 1e-6, 1e-7);
-        assert.deepEqual(bits(db!), bits(conv2dBackwardBias(N, M, H * W, dz!)), `${label} bias gradient`);
+        const dz = unaryGrad('tanh', y, y, g, 0);
+        const same = (a: Float32Array, e: Float32Array, what: string): void => {
+          if (y.length >= 2048) assert.deepEqual(bits(a), bits(e), `${label} ${what}`);
+          else assertClose(a, e, `${label} ${what}`, 1e-5, 1e-6);
+        };
+        same(dx!, conv2dBackwardInput(p, dz, w), 'dx');
+        same(dw!, conv2dBackwardFilter(p, x, dz), 'dw');
+        same(db!, conv2dBackwardBias(p.N, p.M, p.P * p.Q, dz), 'db');
+        const some = convTanhPoolBackward(p, x, w, y, dy, pool, { dx: false, dw: true, db: false });
+        assert.equal(some.dx, null); assert.equal(some.dBias, null);
+        same(some.dw!, dw!, 'dw alone');
       }
     }
   });

@@ -9,6 +9,7 @@
 import type { Conv2dParams } from '../../einsum/types.js';
 import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
 import { MIN_ELEMENTS as TANH_MIN_ELEMENTS } from './elementwise.js';
+import { conv2dBackwardFilter, conv2dBackwardInput } from './conv.js';
 
 /** The micro-tile's filter rows (assembly/gemm.ts MR). */
 const MR = 4;
@@ -96,26 +97,54 @@ export function convTanhPool(p: Conv2dParams, x: Float32Array, w: Float32Array, 
 }
 
 /**
- * Backend.tanhPoolBackward: dz = tanh'(y) * (the 2x2 average pooling's gradient of dy, or dy)
- * and the bias gradient (the sum of dz per channel) in one call, with the operations of
- * f32_avgpool2x2_backward, f32_tanh_grad and conv2d_backward_bias, so the same bits (for the
- * layers convTanhPool runs: there the unfused tanh gradient runs on wasm too).
+ * Backend.convTanhPoolBackward for the layers convTanhPool ran: the gradients of x, w and b
+ * given dy at the block's output (pooled or not), with the bits of the unfused wasm calls
+ * (f32_avgpool2x2_backward and f32_tanh_grad for dz, then conv2d's bias, filter and data
+ * gradients of dz). dz, the bias gradient and, where the direct kernel takes it (c1), the
+ * filter gradient come from one call, so dz need not leave wasm memory; the other gradients
+ * are conv.ts's calls on dz.
  */
-export function tanhPoolBackward(N: number, M: number, H: number, W: number, y: Float32Array, dy: Float32Array,
-                                 pool: boolean): { dz: Float32Array; dBias: Float32Array } {
+export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array,
+                                     pool: boolean, need: { dx: boolean; dw: boolean; db: boolean }):
+    { dx: Float32Array | null; dw: Float32Array | null; dBias: Float32Array | null } {
+  const { N, M, P: H, Q: W } = p;
   const planes = N * M, len = planes * H * W;
   const P = pool ? H >> 1 : H, Q = pool ? W >> 1 : W;
-  return call((r) => {
+  const directDw = need.dw && directFilterGradientApplies(p);
+  const K = p.C * p.R * p.S, wlen = M * K;
+  const r1 = call((r) => {
     const yp = r.arena.put(y), dyp = r.arena.put(dy);
-    const dzp = r.arena.alloc(len * 4), dbp = r.arena.alloc(M * 4);
+    // 4 floats of slack after dz: the direct filter gradient loads a row's last vector whole.
+    const dzp = r.arena.alloc((len + 4) * 4), dbp = r.arena.alloc(M * 4);
     const T = threadsFor(r, 4 * len);
-    const grad: [string, number[][]] = pool
+    const steps: Array<[string, number[][]]> = [pool
       ? ['f32_avgpool2x2_tanh_backward', splitRange(planes, T).map(([t0, t1]) => [yp, dyp, dzp, H, W, P, Q, t0, t1])]
       // Element ranges start on 64-byte lines (16 floats), as elementwise.ts splits them.
-      : ['f32_tanh_grad', splitRange(len, T, 16).map(([a, z]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, z - a])];
-    const bias: [string, number[][]] = ['conv2d_backward_bias', splitRange(M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, N, M, H * W, a, z])];
-    return { steps: [grad, bias], finish: () => ({ dz: r.arena.take(dzp, len), dBias: r.arena.take(dbp, M) }) };
+      : ['f32_tanh_grad', splitRange(len, T, 16).map(([a, z]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, z - a])]];
+    if (need.db) steps.push(['conv2d_backward_bias', splitRange(M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, N, M, H * W, a, z])]);
+    const dwp = directDw ? filterGradientSteps(r, p, putWithSlack(r, x), dzp, steps) : 0;
+    return {
+      steps,
+      finish: () => ({
+        dz: need.dx || (need.dw && !directDw) ? r.arena.take(dzp, len) : null,
+        dBias: need.db ? r.arena.take(dbp, M) : null,
+        dw: directDw ? r.arena.take(dwp, wlen) : null,
+      }),
+    };
   });
+  const dz = r1.dz;
+  return {
+    dx: need.dx ? conv2dBackwardInput(p, dz!, w) : null,
+    dw: directDw ? r1.dw : need.dw ? conv2dBackwardFilter(p, x, dz!) : null,
+    dBias: r1.dBias,
+  };
+}
+
+/** Copy `a` into the arena with 4 readable floats after it (a row's last vector loads whole). */
+function putWithSlack(r: Runtime, a: Float32Array): number {
+  const ptr = r.arena.alloc((a.length + 4) * 4);
+  r.arena.view().set(a, ptr >> 2);
+  return ptr;
 }
 
 /**
@@ -150,28 +179,33 @@ function tapOffsets(p: Conv2dParams): Int32Array {
  */
 export function conv2dDirectBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
   if (!directApplies(p)) throw new Error(`conv2dDirectBackwardFilter: the direct kernel does not run this conv (${JSON.stringify(p)})`);
+  return call((r) => {
+    const xp = putWithSlack(r, x), dyp = putWithSlack(r, dy);
+    const steps: Array<[string, number[][]]> = [];
+    const dwp = filterGradientSteps(r, p, xp, dyp, steps);
+    return { steps, finish: () => r.arena.take(dwp, p.M * p.C * p.R * p.S) };
+  });
+}
+
+/**
+ * Append the direct filter gradient's steps (x and dy already in the arena, each with 4 floats
+ * of slack) and return where dw will be: the partial of each image block, then their sum.
+ */
+function filterGradientSteps(r: Runtime, p: Conv2dParams, xp: number, dyp: number, steps: Array<[string, number[][]]>): number {
   const K = p.C * p.R * p.S, wlen = p.M * K;
   const ib = Math.ceil(p.N / Math.min(p.N, IMAGE_BLOCKS)), blocks = Math.ceil(p.N / ib);
-  return call((r) => {
-    const pp = putParams(r, p);
-    // 4 readable floats past x and dy: a row's last vector loads whole (and masks the lanes).
-    const xp = r.arena.alloc((x.length + 4) * 4), dyp = r.arena.alloc((dy.length + 4) * 4);
-    const f32 = r.arena.view();
-    f32.set(x, xp >> 2);
-    f32.set(dy, dyp >> 2);
-    const op = r.arena.put(tapOffsets(p));
-    const dwp = r.arena.alloc(blocks * wlen * 4);
-    const next = r.arena.put(new Int32Array(1));
-    const units = blocks * Math.ceil(p.M / 2);
-    const T = Math.min(threadsFor(r, 2 * p.N * p.M * p.P * p.Q * K), units);
-    const parts = Array.from({ length: T }, () => [pp, xp, dyp, op, dwp, ib, next]);
-    const steps: Array<[string, number[][]]> = [['conv2d_direct_backward_filter', parts]];
-    if (blocks === 1) return { steps, finish: () => r.arena.take(dwp, wlen) };
-    // dw = ones[1, blocks] * partials[blocks, wlen]: the partials added in block order (a
-    // product by 1 is exact), as conv.ts sums its image blocks.
-    const onesp = r.arena.put(new Float32Array(blocks).fill(1));
-    const outp = r.arena.alloc(wlen * 4);
-    steps.push(['f32_gemm', [[1, wlen, blocks, onesp, blocks, 1, dwp, wlen, 1, outp, wlen, 0, 0, r.arena.alloc(r.scratchBytes)]]]);
-    return { steps, finish: () => r.arena.take(outp, wlen) };
-  });
+  const pp = putParams(r, p);
+  const op = r.arena.put(tapOffsets(p));
+  const dwp = r.arena.alloc(blocks * wlen * 4);
+  const next = r.arena.put(new Int32Array(1));
+  const units = blocks * Math.ceil(p.M / 2);
+  const T = Math.min(threadsFor(r, 2 * p.N * p.M * p.P * p.Q * K), units);
+  steps.push(['conv2d_direct_backward_filter', Array.from({ length: T }, () => [pp, xp, dyp, op, dwp, ib, next])]);
+  if (blocks === 1) return dwp;
+  // dw = ones[1, blocks] * partials[blocks, wlen]: the partials added in block order (a
+  // product by 1 is exact), as conv.ts sums its image blocks.
+  const onesp = r.arena.put(new Float32Array(blocks).fill(1));
+  const outp = r.arena.alloc(wlen * 4);
+  steps.push(['f32_gemm', [[1, wlen, blocks, onesp, blocks, 1, dwp, wlen, 1, outp, wlen, 0, 0, r.arena.alloc(r.scratchBytes)]]]);
+  return outp;
 }

@@ -19,7 +19,7 @@ import {
   batchNormApply, batchNormBackward, batchNormReluMaxPool, batchNormReluMaxPoolBackward, batchNormTraining,
 } from './batchnorm.js';
 import { unary, unaryGrad } from './elementwise.js';
-import { convTanhPool, tanhPoolBackward } from './conv-direct.js';
+import { convTanhPool, convTanhPoolBackward } from './conv-direct.js';
 import { compileKernelModule, unsupportedReason } from './loader.js';
 import { provideModule } from './runtime.js';
 
@@ -38,7 +38,7 @@ export const wasm: Backend = {
   batchNormApply,
   batchNormBackward,
   convTanhPool,
-  tanhPoolBackward,
+  convTanhPoolBackward,
 };
 
 /** Whether the wasm backend is registered (and the default) in this process. */
