@@ -128,7 +128,8 @@ function lanesSum(v: v128): f32 {
  * One 2-filter x 4-tap tile of the filter gradient: dw[m0 + i, k0 + j] (i < mr, j < kr) = the
  * sum over images [n0, n1) and output pixels of dy[n, m0 + i, p, q] * x[n, p*W + q + off(k0 + j)].
  * Each product is accumulated in the lane of its q mod 4 (a row's last vector masked to its
- * pixels, in dy and x), in image, row, vector order, and the lanes summed at the end.
+ * pixels, in dy and x), in image, row, vector order, and the lanes summed at the end; rows
+ * ending in 2 pixels go in pairs whose last 2 + 2 pixels share a vector instead.
  */
 function filterTile2x4(cp: ConvParams, x: usize, dy: usize, offs: usize, dw: usize, n0: i32, n1: i32,
                        m0: i32, mr: i32, k0: i32, kr: i32): void {
@@ -147,7 +148,52 @@ function filterTile2x4(cp: ConvParams, x: usize, dy: usize, offs: usize, dw: usi
   for (let n = n0; n < n1; n++) {
     const xn = x + <usize>n * imageBytes;
     const dn = dy + ((<usize>n * <usize>cp.M + <usize>m0) * planeBytes);
-    for (let p = 0; p < P; p++) {
+    let p = 0;
+    if (Q - qFull == 2) {
+      // Rows whose last vector would hold 2 pixels (c3: Q = 10) go in pairs: the two rows'
+      // last 2 pixels fill one vector (two 8-byte loads each), no lane masked.
+      for (; p + 2 <= P; p += 2) {
+        const xr = xn + (<usize>(p * W) << 2), dr = dn + (<usize>(p * Q) << 2);
+        const xs = xr + (<usize>W << 2), ds = dr + (<usize>Q << 2);
+        for (let q = 0; q < qFull; q += 4) {
+          const xq = xr + (<usize>q << 2), dq = dr + (<usize>q << 2);
+          const d0 = v128.load(dq), d1 = v128.load(dq + m1);
+          let b = v128.load(xq + o0);
+          a00 = madd(d0, b, a00); a10 = madd(d1, b, a10);
+          b = v128.load(xq + o1);
+          a01 = madd(d0, b, a01); a11 = madd(d1, b, a11);
+          b = v128.load(xq + o2);
+          a02 = madd(d0, b, a02); a12 = madd(d1, b, a12);
+          b = v128.load(xq + o3);
+          a03 = madd(d0, b, a03); a13 = madd(d1, b, a13);
+        }
+        for (let q = 0; q < qFull; q += 4) {
+          const xq = xs + (<usize>q << 2), dq = ds + (<usize>q << 2);
+          const d0 = v128.load(dq), d1 = v128.load(dq + m1);
+          let b = v128.load(xq + o0);
+          a00 = madd(d0, b, a00); a10 = madd(d1, b, a10);
+          b = v128.load(xq + o1);
+          a01 = madd(d0, b, a01); a11 = madd(d1, b, a11);
+          b = v128.load(xq + o2);
+          a02 = madd(d0, b, a02); a12 = madd(d1, b, a12);
+          b = v128.load(xq + o3);
+          a03 = madd(d0, b, a03); a13 = madd(d1, b, a13);
+        }
+        const xt = xr + (<usize>qFull << 2), dt = dr + (<usize>qFull << 2);
+        const xu = xs + (<usize>qFull << 2), du = ds + (<usize>qFull << 2);
+        const d0 = v128.load64_lane(du, v128.load64_zero(dt), 1);
+        const d1 = v128.load64_lane(du + m1, v128.load64_zero(dt + m1), 1);
+        let b = v128.load64_lane(xu + o0, v128.load64_zero(xt + o0), 1);
+        a00 = madd(d0, b, a00); a10 = madd(d1, b, a10);
+        b = v128.load64_lane(xu + o1, v128.load64_zero(xt + o1), 1);
+        a01 = madd(d0, b, a01); a11 = madd(d1, b, a11);
+        b = v128.load64_lane(xu + o2, v128.load64_zero(xt + o2), 1);
+        a02 = madd(d0, b, a02); a12 = madd(d1, b, a12);
+        b = v128.load64_lane(xu + o3, v128.load64_zero(xt + o3), 1);
+        a03 = madd(d0, b, a03); a13 = madd(d1, b, a13);
+      }
+    }
+    for (; p < P; p++) {
       const xr = xn + (<usize>(p * W) << 2), dr = dn + (<usize>(p * Q) << 2);
       let q = 0;
       for (; q < qFull; q += 4) {

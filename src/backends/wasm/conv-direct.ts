@@ -148,15 +148,14 @@ function putWithSlack(r: Runtime, a: Float32Array): number {
 }
 
 /**
- * Output rows at least this wide take the direct filter gradient: its tiles loop over a row's
- * vectors, and on shorter rows (c3's 10: two vectors and a masked third) that loop's overhead
- * made it slower than im2col + GEMM (1.46 vs 1.29 ms; c1's 28: 0.54 vs 1.00).
+ * Whether conv2dDirectBackwardFilter runs this conv's filter gradient: rows of at least 16
+ * pixels, or of an even number (a row's 2 last pixels pair up with the next row's in one
+ * vector). Its tiles loop over a row's vectors; short rows ending in 1 or 3 pixels take a
+ * masked vector each, where im2col + GEMM measured faster. At batch 64: c1 (Q = 28) 0.46 vs
+ * 1.00 ms, c3 (Q = 10) 0.96-0.99 vs 1.21-1.23 ms.
  */
-const FILTER_GRADIENT_MIN_Q = 16;
-
-/** Whether conv2dDirectBackwardFilter runs this conv's filter gradient. */
 export function directFilterGradientApplies(p: Conv2dParams): boolean {
-  return directApplies(p) && p.Q >= FILTER_GRADIENT_MIN_Q;
+  return directApplies(p) && (p.Q >= 16 || p.Q % 2 === 0);
 }
 
 /** Image blocks of the direct filter gradient (one partial dw each): enough for 2-8 threads. */

@@ -134,7 +134,7 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
 export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
   // Whole-image window: dw [M,C*H*W] = dy [N,M]^T * x [N,C*H*W], the batch as the reduction.
   if (coversImage(p)) return gemm(p.M, p.C * p.H * p.W, p.N, dy, x, { transA: true });
-  // LeNet's c1 (28-pixel rows): 2x4 tiles over x and dy in place (conv-direct.ts).
+  // LeNet's c1 and c3: 2x4 tiles over x and dy in place, no im2col (conv-direct.ts).
   if (directFilterGradientApplies(p)) return conv2dDirectBackwardFilter(p, x, dy);
   const depthwise = isDepthwise(p);
   return call((r) => {
