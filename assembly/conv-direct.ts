@@ -5,7 +5,8 @@
 // straight from the image: row k = (c, r, s) of the virtual im2col matrix, at pixel (p, q), is
 // x[c, p + r, q + s .. q + s + 7], at a fixed offset (the host's table) from x[0, p, q]. No
 // column ever crosses an output row, so nothing is computed for discarded pixels except where
-// a row's last tile overlaps the one before it (rewriting the same values).
+// a row's last tile overlaps the one before it (rewriting the same values); rows ending in 2
+// pixels go in pairs whose last 2 + 2 pixels share a tile.
 //
 // Epilogue: the bias initialises the accumulators (as the GEMM's mode 2), tanh optionally
 // (assembly/tanh.ts's, so a fused conv + tanh gives the bits of the two ops one after the
@@ -69,6 +70,31 @@ function tile4x4(K: i32, ap: usize, offs: usize, xb: usize, bias: usize, yb: usi
 }
 
 /**
+ * tile4x4 for the last 2 pixels of two rows, the 2 + 2 pixels sharing one vector (8-byte loads
+ * at xa and xb, 8-byte stores at ya and yb): rows ending in 2 pixels (c3: Q = 10) computed
+ * without the 2 wasted lanes of a tile4x4 each. The same products in the same order.
+ */
+function tile4x2x2(K: i32, ap: usize, offs: usize, xa: usize, xb: usize, bias: usize, ya: usize, yb: usize,
+                   ldy: usize, mr: i32): void {
+  let c0 = v128.load32_splat(bias), c1 = v128.load32_splat(bias, 4);
+  let c2 = v128.load32_splat(bias, 8), c3 = v128.load32_splat(bias, 12);
+  for (let k = 0; k < K; k++) {
+    const o = <usize>load<i32>(offs);
+    const b = v128.load64_lane(xb + o, v128.load64_zero(xa + o), 1);
+    c0 = madd(v128.load32_splat(ap), b, c0);
+    c1 = madd(v128.load32_splat(ap, 4), b, c1);
+    c2 = madd(v128.load32_splat(ap, 8), b, c2);
+    c3 = madd(v128.load32_splat(ap, 12), b, c3);
+    ap += 16;
+    offs += 4;
+  }
+  v128.store64_lane(ya, c0, 0); v128.store64_lane(yb, c0, 1);
+  if (mr > 1) { ya += ldy; yb += ldy; v128.store64_lane(ya, c1, 0); v128.store64_lane(yb, c1, 1); }
+  if (mr > 2) { ya += ldy; yb += ldy; v128.store64_lane(ya, c2, 0); v128.store64_lane(yb, c2, 1); }
+  if (mr > 3) { ya += ldy; yb += ldy; v128.store64_lane(ya, c3, 0); v128.store64_lane(yb, c3, 1); }
+}
+
+/**
  * y[n, m, p, q] = act(bias[m] + sum over k = (c, r, s) of w[m, k] * x[n, c, p + r, q + s]) for
  * a stride-1, unpadded, undilated, ungrouped conv with Q >= 4, in units (image n, panel of MR
  * filters) that the threads of a call take from the shared counter at `next` (an i32 the host
@@ -93,7 +119,21 @@ export function conv2d_direct_forward(pp: usize, x: usize, ap: usize, bias: usiz
     const bu = bias + (<usize>m0 << 2);
     const xn = x + ((<usize>n * <usize>(cp.C * cp.H * W)) << 2);
     const yn = y + ((<usize>n * <usize>M + <usize>m0) * <usize>(P * Q) << 2);
-    for (let p = 0; p < P; p++) {
+    let p0 = 0;
+    if (Q % 8 == 2 && Q > 8) {
+      // Row pairs: 8-pixel tiles, then both rows' last 2 pixels in one tile.
+      for (; p0 + 2 <= P; p0 += 2) {
+        const xr = xn + (<usize>(p0 * W) << 2), yr = yn + (<usize>(p0 * Q) << 2);
+        const xs = xr + (<usize>W << 2), ys = yr + (<usize>Q << 2);
+        for (let q = 0; q + 8 <= Q; q += 8) {
+          tile4x8(K, apu, offs, xr + (<usize>q << 2), bu, yr + (<usize>q << 2), ldy, mr);
+          tile4x8(K, apu, offs, xs + (<usize>q << 2), bu, ys + (<usize>q << 2), ldy, mr);
+        }
+        const t = <usize>(Q - 2) << 2;
+        tile4x2x2(K, apu, offs, xr + t, xs + t, bu, yr + t, ys + t, ldy, mr);
+      }
+    }
+    for (let p = p0; p < P; p++) {
       const xr = xn + (<usize>(p * W) << 2), yr = yn + (<usize>(p * Q) << 2);
       let q = 0;
       for (; q + 8 <= Q; q += 8) tile4x8(K, apu, offs, xr + (<usize>q << 2), bu, yr + (<usize>q << 2), ldy, mr);

@@ -2,8 +2,9 @@
  * The direct convolution (assembly/conv-direct.ts) against the reference backend, and its fused
  * tanh / 2x2 average-pooling epilogue and the fused gradient (tanh-pool.ts) bit for bit against
  * the unfused wasm calls: output widths Q below, at and above the 4- and 8-pixel tiles (a row's
- * last tile overlapping the one before), filter counts around the 4-row panel, LeNet-5's c1 and
- * c3, odd planes (pooling drops the last row or column), and 1 vs 2 threads.
+ * last tile overlapping the one before, rows ending in 2 pixels in pairs), filter counts around
+ * the 4-row panel, LeNet-5's c1 and c3, odd planes (pooling drops the last row or column), and
+ * 1 vs 2 threads.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +42,8 @@ const shapes: Array<[string, Shape]> = [
   ['Q = 7, M = 1', { N: 2, C: 1, H: 9, W: 9, M: 1, R: 3, S: 3 }],
   ['Q = 9 (8 + an overlapping 4)', { N: 2, C: 2, H: 5, W: 11, M: 3, R: 3, S: 3 }],
   ['Q = 10, LeNet c3 (6 -> 16, 5x5 over 14x14)', { N: 3, C: 6, H: 14, W: 14, M: 16, R: 5, S: 5 }],
+  ['Q = 10, odd P = 9 (row pairs, then a last row alone)', { N: 2, C: 3, H: 13, W: 14, M: 7, R: 5, S: 5 }],
+  ['Q = 18, P = 3 (row pairs of 8 + 8 + 2 + 2)', { N: 2, C: 2, H: 5, W: 20, M: 5, R: 3, S: 3 }],
   ['Q = 13 (8 + an overlapping 8)', { N: 2, C: 2, H: 6, W: 15, M: 6, R: 3, S: 3 }],
   ['Q = 28, LeNet c1 (1 -> 6, 5x5 over 32x32)', { N: 3, C: 1, H: 32, W: 32, M: 6, R: 5, S: 5 }],
   ['Q = 27, odd P and Q, M = 9', { N: 2, C: 2, H: 29, W: 31, M: 9, R: 3, S: 5 }],
