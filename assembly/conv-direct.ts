@@ -295,3 +295,131 @@ export function conv2d_direct_backward_filter(pp: usize, x: usize, dy: usize, of
     for (let k0 = 0; k0 < K; k0 += 4) filterTile2x4(cp, x, dy, offs, out, n0, n1, m0, min(2, M - m0), k0, min(4, K - k0));
   }
 }
+
+/** Add lanes [0, n) of v (n <= 4) into the floats at p; nothing past them is written. */
+// @ts-ignore: decorator
+@inline
+function addLanes(p: usize, v: v128, n: i32): void {
+  const s = f32x4.add(v128.load(p), v);
+  if (n >= 4) { v128.store(p, s); return; }
+  if (n >= 2) {
+    v128.store64_lane(p, s, 0);
+    if (n == 3) v128.store32_lane(p, s, 2, 8);
+  } else {
+    v128.store32_lane(p, s, 0);
+  }
+}
+
+/**
+ * One tile of the data gradient: 4 taps of the col2im matrix (kr of them real; tap i is
+ * w + wofs[i] bytes into w's row 0, row stride kBytes) at pixels [q, q + 8) of output row p,
+ * col[k][j] = sum over m of w[m, k] * dy[m, p, q + j], added straight into dx at offs[i] past
+ * dxb (dx[c, p + r, q + s] for k = (c, r, s)); `dyb` is dy[0, p, q] of the image (plane stride
+ * planeBytes). The host orders the taps so that a tile's 4 taps add into different dx rows:
+ * rows of one tile overlapping by a few floats would stall every load on the store before it.
+ */
+function dataTile4x8(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, planeBytes: usize, offs: usize, dxb: usize, kr: i32): void {
+  const zero = f32x4.splat(0);
+  let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+  let w0 = w + <usize>load<i32>(wofs), w1 = w + <usize>load<i32>(wofs, 4);
+  let w2 = w + <usize>load<i32>(wofs, 8), w3 = w + <usize>load<i32>(wofs, 12);
+  for (let m = 0; m < M; m++) {
+    const b0 = v128.load(dyb), b1 = v128.load(dyb, 16);
+    let a = v128.load32_splat(w0);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(w1);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(w2);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(w3);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    w0 += kBytes; w1 += kBytes; w2 += kBytes; w3 += kBytes;
+    dyb += planeBytes;
+  }
+  let at = dxb + <usize>load<i32>(offs);
+  v128.store(at, f32x4.add(v128.load(at), c00)); v128.store(at, f32x4.add(v128.load(at, 16), c01), 16);
+  if (kr > 1) { at = dxb + <usize>load<i32>(offs, 4); v128.store(at, f32x4.add(v128.load(at), c10)); v128.store(at, f32x4.add(v128.load(at, 16), c11), 16); }
+  if (kr > 2) { at = dxb + <usize>load<i32>(offs, 8); v128.store(at, f32x4.add(v128.load(at), c20)); v128.store(at, f32x4.add(v128.load(at, 16), c21), 16); }
+  if (kr > 3) { at = dxb + <usize>load<i32>(offs, 12); v128.store(at, f32x4.add(v128.load(at), c30)); v128.store(at, f32x4.add(v128.load(at, 16), c31), 16); }
+}
+
+/**
+ * dataTile4x8 for 4 pixels, of which `lanes` are real (the rest of a row: dy is read past it,
+ * those lanes are computed and dropped). With `dyb2` != 0 the tile is the last 2 pixels of two
+ * rows instead (dyb and dyb2; dx at dxb and dxb2), as the forward pairs rows ending in 2.
+ */
+function dataTile4x4(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, dyb2: usize, planeBytes: usize, offs: usize,
+                     dxb: usize, dxb2: usize, kr: i32, lanes: i32): void {
+  const zero = f32x4.splat(0);
+  let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+  let w0 = w + <usize>load<i32>(wofs), w1 = w + <usize>load<i32>(wofs, 4);
+  let w2 = w + <usize>load<i32>(wofs, 8), w3 = w + <usize>load<i32>(wofs, 12);
+  for (let m = 0; m < M; m++) {
+    const b = dyb2 != 0 ? v128.load64_lane(dyb2, v128.load64_zero(dyb), 1) : v128.load(dyb);
+    c0 = madd(v128.load32_splat(w0), b, c0);
+    c1 = madd(v128.load32_splat(w1), b, c1);
+    c2 = madd(v128.load32_splat(w2), b, c2);
+    c3 = madd(v128.load32_splat(w3), b, c3);
+    w0 += kBytes; w1 += kBytes; w2 += kBytes; w3 += kBytes;
+    dyb += planeBytes;
+    if (dyb2 != 0) dyb2 += planeBytes;
+  }
+  for (let i = 0; i < kr; i++) {
+    const v = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+    const o = <usize>load<i32>(offs + (<usize>i << 2));
+    if (dyb2 != 0) {
+      addLanes(dxb + o, v, 2);
+      addLanes(dxb2 + o, i32x4.shuffle(v, v, 2, 3, 2, 3), 2);
+    } else {
+      addLanes(dxb + o, v, lanes);
+    }
+  }
+}
+
+/**
+ * The data gradient of the layers conv2d_direct_forward runs, with col2im fused into the
+ * product: dx[n] = sum over taps k = (c, r, s) and pixels (p, q) of col[k][p, q] added at
+ * dx[n, c, p + r, q + s], col = w^T dy[n] computed 4 taps x 8 pixels at a time, the taps in the
+ * host's order (offs: dx byte offsets, wofs: w byte offsets). Units are whole images (each owns
+ * its dx), taken from the shared counter at `next`; within one the taps go in order, then
+ * rows, then pixels, so the sums do not depend on the threads. dy, w and dx need 16 readable
+ * bytes past their ends.
+ */
+export function conv2d_direct_backward_input(pp: usize, dy: usize, w: usize, offs: usize, wofs: usize, dx: usize, next: usize): void {
+  const cp = paramsAt(pp);
+  const M = cp.M, P = cp.P, Q = cp.Q, W = cp.W;
+  const K = cp.C * cp.R * cp.S;
+  const planeBytes = <usize>(P * Q) << 2, kBytes = <usize>K << 2;
+  const imageBytes = <usize>(cp.C * cp.H * W) << 2;
+  const pairRows = Q % 8 == 2;
+  for (let n = atomic.add<i32>(next, 1); n < cp.N; n = atomic.add<i32>(next, 1)) {
+    const dxn = dx + <usize>n * imageBytes;
+    const dyn = dy + <usize>n * <usize>M * planeBytes;
+    memory.fill(dxn, 0, imageBytes);
+    for (let k0 = 0; k0 < K; k0 += 4) {
+      const kr = min(4, K - k0);
+      const wk = wofs + (<usize>k0 << 2), ok = offs + (<usize>k0 << 2);
+      let p = 0;
+      if (pairRows) {
+        for (; p + 2 <= P; p += 2) {
+          const dr = dyn + (<usize>(p * Q) << 2), xr = dxn + (<usize>(p * W) << 2);
+          const ds = dr + (<usize>Q << 2), xs = xr + (<usize>W << 2);
+          for (let q = 0; q + 8 <= Q; q += 8) {
+            dataTile4x8(M, w, wk, kBytes, dr + (<usize>q << 2), planeBytes, ok, xr + (<usize>q << 2), kr);
+            dataTile4x8(M, w, wk, kBytes, ds + (<usize>q << 2), planeBytes, ok, xs + (<usize>q << 2), kr);
+          }
+          const t = <usize>(Q - 2);
+          dataTile4x4(M, w, wk, kBytes, dr + (t << 2), ds + (t << 2), planeBytes, ok, xr + (t << 2), xs + (t << 2), kr, 4);
+        }
+      }
+      for (; p < P; p++) {
+        const dr = dyn + (<usize>(p * Q) << 2), xr = dxn + (<usize>(p * W) << 2);
+        let q = 0;
+        for (; q + 8 <= Q; q += 8) dataTile4x8(M, w, wk, kBytes, dr + (<usize>q << 2), planeBytes, ok, xr + (<usize>q << 2), kr);
+        for (; q < Q; q += 4) {
+          dataTile4x4(M, w, wk, kBytes, dr + (<usize>q << 2), 0, planeBytes, ok, xr + (<usize>q << 2), 0, kr, min(4, Q - q));
+        }
+      }
+    }
+  }
+}

@@ -10,7 +10,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertClose } from '../helpers.js';
 import { conv2dForward, conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput } from '../../src/backends/wasm/conv.js';
-import { conv2dDirectBackwardFilter } from '../../src/backends/wasm/conv-direct.js';
+import { conv2dDirectBackwardFilter, conv2dDirectBackwardInput } from '../../src/backends/wasm/conv-direct.js';
 import { conv2dDirect, convTanhPool, convTanhPoolBackward, directApplies } from '../../src/backends/wasm/conv-direct.js';
 import { unary, unaryGrad } from '../../src/backends/wasm/elementwise.js';
 import { avgPool2d } from '../../src/backends/wasm/resample.js';
@@ -47,8 +47,8 @@ const shapes: Array<[string, Shape]> = [
   ['Q = 13 (8 + an overlapping 8)', { N: 2, C: 2, H: 6, W: 15, M: 6, R: 3, S: 3 }],
   ['Q = 28, LeNet c1 (1 -> 6, 5x5 over 32x32)', { N: 3, C: 1, H: 32, W: 32, M: 6, R: 5, S: 5 }],
   ['Q = 27, odd P and Q, M = 9', { N: 2, C: 2, H: 29, W: 31, M: 9, R: 3, S: 5 }],
-  ['1 x 7 filter, M = 32', { N: 1, C: 4, H: 5, W: 18, M: 32, R: 1, S: 7 }],
-  ['K = 384 (one whole K block)', { N: 1, C: 24, H: 8, W: 9, M: 7, R: 4, S: 4 }],
+  ['1 x 7 filter, M = 32', { N: 2, C: 4, H: 5, W: 18, M: 32, R: 1, S: 7 }],
+  ['K = 384 (one whole K block)', { N: 2, C: 24, H: 8, W: 9, M: 7, R: 4, S: 4 }],
 ];
 
 describe('wasm direct conv2d', () => {
@@ -97,6 +97,16 @@ describe('wasm direct conv2d', () => {
       assertClose(dw!, referenceContract(e, 'F', { I: x, dO: dy }), `${name} dw`, 1e-5, 2e-6 * Math.sqrt(p.N * p.P * p.Q));
     });
   }
+  for (const [name, s] of shapes) {
+    it(`${name}: the data gradient with col2im fused against the reference, 1 and 2 threads the same`, () => {
+      const p = convParams(s);
+      const w = randomArray(p.M * p.C * p.R * p.S, 33), dy = randomArray(p.N * p.M * p.P * p.Q, 34);
+      const [dx] = sameOnOneAndTwoThreads(() => [conv2dDirectBackwardInput(p, dy, w)], name);
+      assertClose(dx!, referenceContract(conv2dEinsum(p, false), 'I', { F: w, dO: dy }), `${name} dx`, 1e-5, 2e-6 * Math.sqrt(p.M * p.R * p.S));
+      assert.deepEqual(bits(conv2dBackwardInput(p, dy, w)), bits(dx!), `${name}: conv2dBackwardInput takes the direct kernel`);
+    });
+  }
+
   it('the filter gradient masks a row\'s last vector: an infinity reaches only its own taps', () => {
     // Q = 7: a full vector and three lanes; x[0, 0, 2, 8] (a row's last column) is seen by the
     // s = 2 taps alone, while the masked lane q = 7 of the s = 1 taps loads it too.

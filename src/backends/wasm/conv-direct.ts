@@ -9,7 +9,7 @@
 import type { Conv2dParams } from '../../einsum/types.js';
 import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
 import { MIN_ELEMENTS as TANH_MIN_ELEMENTS } from './elementwise.js';
-import { conv2dBackwardFilter, conv2dBackwardInput } from './conv.js';
+import { conv2dBackwardFilter } from './conv.js';
 
 /** The micro-tile's filter rows (assembly/gemm.ts MR). */
 const MR = 4;
@@ -100,9 +100,9 @@ export function convTanhPool(p: Conv2dParams, x: Float32Array, w: Float32Array, 
  * Backend.convTanhPoolBackward for the layers convTanhPool ran: the gradients of x, w and b
  * given dy at the block's output (pooled or not), with the bits of the unfused wasm calls
  * (f32_avgpool2x2_backward and f32_tanh_grad for dz, then conv2d's bias, filter and data
- * gradients of dz). dz, the bias gradient and, where the direct kernel takes it (c1), the
- * filter gradient come from one call, so dz need not leave wasm memory; the other gradients
- * are conv.ts's calls on dz.
+ * gradients of dz, which for these layers are the direct kernels): one call, so dz never
+ * leaves wasm memory (a filter gradient the direct kernel does not take, for rows of an odd
+ * number of pixels under 16, is conv.ts's call on dz).
  */
 export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array,
                                      pool: boolean, need: { dx: boolean; dw: boolean; db: boolean }):
@@ -111,10 +111,10 @@ export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float3
   const planes = N * M, len = planes * H * W;
   const P = pool ? H >> 1 : H, Q = pool ? W >> 1 : W;
   const directDw = need.dw && directFilterGradientApplies(p);
-  const K = p.C * p.R * p.S, wlen = M * K;
+  const K = p.C * p.R * p.S, wlen = M * K, xlen = p.N * p.C * p.H * p.W;
   const r1 = call((r) => {
     const yp = r.arena.put(y), dyp = r.arena.put(dy);
-    // 4 floats of slack after dz: the direct filter gradient loads a row's last vector whole.
+    // 4 floats of slack after dz: the direct gradients load a row's last vector whole.
     const dzp = r.arena.alloc((len + 4) * 4), dbp = r.arena.alloc(M * 4);
     const T = threadsFor(r, 4 * len);
     const steps: Array<[string, number[][]]> = [pool
@@ -123,21 +123,24 @@ export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float3
       : ['f32_tanh_grad', splitRange(len, T, 16).map(([a, z]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, z - a])]];
     if (need.db) steps.push(['conv2d_backward_bias', splitRange(M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, N, M, H * W, a, z])]);
     const dwp = directDw ? filterGradientSteps(r, p, putWithSlack(r, x), dzp, steps) : 0;
+    let dxp = 0;
+    if (need.dx) {
+      const d = dataGradientSteps(r, p, dzp, w);
+      steps.push(...d.steps);
+      dxp = d.dxp;
+    }
     return {
       steps,
       finish: () => ({
-        dz: need.dx || (need.dw && !directDw) ? r.arena.take(dzp, len) : null,
-        dBias: need.db ? r.arena.take(dbp, M) : null,
+        dx: need.dx ? r.arena.take(dxp, xlen) : null,
         dw: directDw ? r.arena.take(dwp, wlen) : null,
+        dBias: need.db ? r.arena.take(dbp, M) : null,
+        // Only a filter gradient the direct kernel does not take needs dz outside.
+        dz: need.dw && !directDw ? r.arena.take(dzp, len) : null,
       }),
     };
   });
-  const dz = r1.dz;
-  return {
-    dx: need.dx ? conv2dBackwardInput(p, dz!, w) : null,
-    dw: directDw ? r1.dw : need.dw ? conv2dBackwardFilter(p, x, dz!) : null,
-    dBias: r1.dBias,
-  };
+  return { dx: r1.dx, dw: directDw ? r1.dw : need.dw ? conv2dBackwardFilter(p, x, r1.dz!) : null, dBias: r1.dBias };
 }
 
 /** Copy `a` into the arena with 4 readable floats after it (a row's last vector loads whole). */
@@ -207,4 +210,41 @@ function filterGradientSteps(r: Runtime, p: Conv2dParams, xp: number, dyp: numbe
   const outp = r.arena.alloc(wlen * 4);
   steps.push(['f32_gemm', [[1, wlen, blocks, onesp, blocks, 1, dwp, wlen, 1, outp, wlen, 0, 0, r.arena.alloc(r.scratchBytes)]]]);
   return outp;
+}
+
+/**
+ * dx [N,C,H,W] from dy [N,M,P,Q] and w [M,C,R,S] for the layers the direct forward runs, with
+ * col2im fused into the product (no column buffer, no packing): whole images per unit.
+ * Needs directApplies(p).
+ */
+export function conv2dDirectBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float32Array): Float32Array {
+  if (!directApplies(p)) throw new Error(`conv2dDirectBackwardInput: the direct kernel does not run this conv (${JSON.stringify(p)})`);
+  return call((r) => {
+    const dyp = putWithSlack(r, dy);
+    const { steps, dxp } = dataGradientSteps(r, p, dyp, w);
+    return { steps, finish: () => r.arena.take(dxp, p.N * p.C * p.H * p.W) };
+  });
+}
+
+/** The direct data gradient's step (dy already in the arena with 4 floats of slack) and where dx will be. */
+function dataGradientSteps(r: Runtime, p: Conv2dParams, dyp: number, w: Float32Array): { steps: Array<[string, number[][]]>; dxp: number } {
+  const pp = putParams(r, p);
+  // Taps in (c, s, r) order: 4 consecutive ones add into different dx rows (for R >= 4).
+  const K = p.C * p.R * p.S, offs = tapOffsets(p), dxOffs = new Int32Array(K + 3), wOffs = new Int32Array(K + 3);
+  for (let c = 0, i = 0; c < p.C; c++) {
+    for (let s = 0; s < p.S; s++) {
+      for (let rr = 0; rr < p.R; rr++, i++) {
+        const k = (c * p.R + rr) * p.S + s;
+        dxOffs[i] = offs[k]!;
+        wOffs[i] = k * 4;
+      }
+    }
+  }
+  // A last tile's missing taps read (and drop) tap K - 1 again.
+  for (let i = K; i < K + 3; i++) { dxOffs[i] = dxOffs[K - 1]!; wOffs[i] = wOffs[K - 1]!; }
+  const wp = r.arena.put(w), op = r.arena.put(dxOffs), wop = r.arena.put(wOffs);
+  const dxp = r.arena.alloc((p.N * p.C * p.H * p.W + 4) * 4);
+  const next = r.arena.put(new Int32Array(1));
+  const T = Math.min(threadsFor(r, 2 * p.N * p.M * p.P * p.Q * K), p.N);
+  return { steps: [['conv2d_direct_backward_input', Array.from({ length: T }, () => [pp, dyp, wp, op, wop, dxp, next])]], dxp };
 }

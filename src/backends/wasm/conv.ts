@@ -8,7 +8,9 @@ import type { Conv2dParams } from '../../einsum/types.js';
 import type { Runtime } from './runtime.js';
 import { call, splitRange, threadsFor } from './runtime.js';
 import { gemm } from './gemm.js';
-import { conv2dDirect, conv2dDirectBackwardFilter, directApplies, directFilterGradientApplies } from './conv-direct.js';
+import {
+  conv2dDirect, conv2dDirectBackwardFilter, conv2dDirectBackwardInput, directApplies, directFilterGradientApplies,
+} from './conv-direct.js';
 
 /** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
 const MR = 4, NR = 8;
@@ -106,6 +108,8 @@ function forwardUnits(p: Conv2dParams, T: number, maxNb: number): { nb: number; 
 export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float32Array): Float32Array {
   // Whole-image window: dx [N,C*H*W] = dy [N,M] * w [M,C*H*W].
   if (coversImage(p)) return gemm(p.N, p.C * p.H * p.W, p.M, dy, w);
+  // LeNet's c3 (and c1): col2im fused into the product (conv-direct.ts).
+  if (directApplies(p)) return conv2dDirectBackwardInput(p, dy, w);
   // (Computing a stride-1 dx as a forward conv with the flipped filter measured no faster in
   // interleaved A/B runs, and slower for 32-channel layers: its GEMM has only C rows to reuse
   // each packed panel, where this one has C*R*S.)
