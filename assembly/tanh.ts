@@ -14,7 +14,7 @@ const TINY: f32 = 0.0004;
 
 // @ts-ignore: decorator
 @inline
-function tanh4(a: v128): v128 {
+export function tanh4(a: v128): v128 {
   // pmin(a, b) = b < a ? b : a keeps a NaN first operand and is one instruction, where min's
   // NaN and -0 rules cost seven on x86.
   const x = f32x4.pmax(f32x4.pmin(a, f32x4.splat(CLAMP)), f32x4.splat(-CLAMP));

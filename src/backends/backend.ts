@@ -9,7 +9,7 @@
  *
  * Kernels never keep or mutate their inputs; they return fresh buffers.
  */
-import type { BoundEinsum, Pool2dParams } from '../einsum/types.js';
+import type { BoundEinsum, Conv2dParams, Pool2dParams } from '../einsum/types.js';
 
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'pow'          // pow: x ** alpha
@@ -84,4 +84,22 @@ export interface Backend {
   batchNormBackward(x: Float32Array, dy: Float32Array, N: number, C: number, L: number, mean: Float32Array,
                     invStd: Float32Array, weight: Float32Array, training: boolean,
                     needDx: boolean, reluOutput?: Float32Array | null): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array };
+
+  /**
+   * Optional fusion of Sequential's Conv2d, Tanh (, AvgPool2d(2)): y = tanh(conv2d(x, w) + b)
+   * [N,M,P,Q] and, with `pool`, its 2x2 stride-2 average pooling, in one pass, with the bits
+   * of contract (conv2d 'O'), unary('tanh') and contract (avgPool2d 'O') one after another.
+   * Returns null where it does not apply; the op then runs those three (src/ops/conv-tanh.ts).
+   */
+  convTanhPool?(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null,
+                pool: boolean): { y: Float32Array; pooled: Float32Array | null } | null;
+  /**
+   * Optional, with convTanhPool (called only for a layer it ran, y its tanh output
+   * [N,M,P,Q]): the gradients `need` asks for of x, w and b given dy at the block's output,
+   * with the bits of the unfused calls: dz = unaryGrad('tanh', y, dy') where dy' is
+   * avgPool2d's 2x2 data gradient of dy (pool) or dy itself, then contract (conv2d 'I', 'F',
+   * 'B') with dO = dz.
+   */
+  convTanhPoolBackward?(p: Conv2dParams, x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array, pool: boolean,
+                        need: { dx: boolean; dw: boolean; db: boolean }): { dx: Float32Array | null; dw: Float32Array | null; dBias: Float32Array | null };
 }

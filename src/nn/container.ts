@@ -2,8 +2,9 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Module, callIsForward } from './module.js';
 import { BatchNormBase } from './batchnorm.js';
-import { ReLU } from './activation.js';
-import { MaxPool2d } from './pool.js';
+import { ReLU, Tanh } from './activation.js';
+import { AvgPool2d, MaxPool2d } from './pool.js';
+import { Conv2d } from './conv.js';
 
 /**
  * The Module-valued own fields in order, duplicates kept: a layer placed twice in a Sequential
@@ -88,6 +89,12 @@ export class Sequential extends Module {
         i++;
         continue;
       }
+      if (next && fusesWithTanh(m, next)) {
+        const pool = third !== undefined && isFusablePool(third);
+        y = m.forwardTanh(y, pool);
+        i += pool ? 2 : 1;
+        continue;
+      }
       y = m.call(y);
     }
     return y;
@@ -103,6 +110,23 @@ export class Sequential extends Module {
 function fusesWithRelu(m: Module, next: Module): m is BatchNormBase {
   return m instanceof BatchNormBase && next instanceof ReLU && m.forward === BatchNormBase.prototype.forward &&
     next.forward === ReLU.prototype.forward && callIsForward(m) && callIsForward(next);
+}
+
+/**
+ * A Conv2d followed by a Tanh runs as one op (Conv2d.forwardTanh: the same values and
+ * gradients; on wasm one kernel call each way for LeNet-5's layers), and with a 2x2 AvgPool2d
+ * after them as another, under the same conditions as the BatchNorm fusions.
+ */
+function fusesWithTanh(m: Module, next: Module): m is Conv2d {
+  return m instanceof Conv2d && next instanceof Tanh && m.forward === Conv2d.prototype.forward &&
+    next.forward === Tanh.prototype.forward && callIsForward(m) && callIsForward(next);
+}
+
+/** AvgPool2d(2): stride 2, no padding, floor mode, a plain forward and no observer. */
+function isFusablePool(m: Module): boolean {
+  return m instanceof AvgPool2d && m.forward === AvgPool2d.prototype.forward && callIsForward(m) &&
+    m.kernelSize[0] === 2 && m.kernelSize[1] === 2 && m.stride[0] === 2 && m.stride[1] === 2 &&
+    m.padding[0] === 0 && m.padding[1] === 0 && !m.ceilMode;
 }
 
 /**

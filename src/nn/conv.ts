@@ -5,7 +5,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
-import { conv2d, convTranspose2d } from '../ops/conv.js';
+import { conv2d, convTranspose2d, type Conv2dOptions as Conv2dOpOptions } from '../ops/conv.js';
+import { conv2dTanh } from '../ops/conv-tanh.js';
 import { checkConvChannels, pairOf, type Pair, type Padding } from '../ops/conv-shape.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -82,9 +83,20 @@ export class Conv2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, {
-      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups,
-    });
+    return conv2d(x, this.weight, this.bias, this.options());
+  }
+
+  /**
+   * tanh of this layer's output, 2x2 average-pooled with `pool`, as one op (conv2dTanh: the
+   * same values and gradients); Sequential runs Conv2d, Tanh (, AvgPool2d(2)) this way.
+   */
+  forwardTanh(x: Tensor, pool: boolean): Tensor {
+    return conv2dTanh(x, this.weight, this.bias, this.options(), pool);
+  }
+
+  /** The F.conv2d options this layer convolves with. */
+  options(): Conv2dOpOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
   }
 
   override extraRepr(): string {

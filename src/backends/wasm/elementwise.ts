@@ -12,7 +12,7 @@ import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
 import { fastTanh } from './fast-tanh.js';
 
 /** Below this many elements a wasm call costs more than the branches it saves. */
-const MIN_ELEMENTS = 2048;
+export const MIN_ELEMENTS = 2048;
 
 const FORWARD: Partial<Record<UnaryOp, string>> = { relu: 'f32_relu', relu6: 'f32_relu6', tanh: 'f32_tanh' };
 const BACKWARD: Partial<Record<UnaryOp, string>> = { relu: 'f32_relu_grad', relu6: 'f32_relu6_grad', tanh: 'f32_tanh_grad' };

@@ -19,6 +19,7 @@ import {
   batchNormApply, batchNormBackward, batchNormReluMaxPool, batchNormReluMaxPoolBackward, batchNormTraining,
 } from './batchnorm.js';
 import { unary, unaryGrad } from './elementwise.js';
+import { convTanhPool, convTanhPoolBackward } from './conv-direct.js';
 import { compileKernelModule, unsupportedReason } from './loader.js';
 import { provideModule } from './runtime.js';
 
@@ -36,6 +37,8 @@ export const wasm: Backend = {
   batchNormReluMaxPoolBackward,
   batchNormApply,
   batchNormBackward,
+  convTanhPool,
+  convTanhPoolBackward,
 };
 
 /** Whether the wasm backend is registered (and the default) in this process. */
