@@ -49,6 +49,22 @@ describe('wasm runtime', () => {
     assert.deepEqual([...y], [1, 2, 3, 4]);
   });
 
+  it('gives every large result an ArrayBuffer of its own (allocated without zero-filling in Node)', () => {
+    // 64 x 64 results: above the size where results skip the zero fill.
+    const a = randomArray(64 * 64, 1), eye = new Float32Array(64 * 64);
+    for (let i = 0; i < 64; i++) eye[i * 65] = 1;
+    const y1 = gemm(64, 64, 64, a, eye), y2 = gemm(64, 64, 64, a, eye);
+    for (const y of [y1, y2]) {
+      assert.ok(!(y.buffer instanceof SharedArrayBuffer));
+      assert.equal(y.byteOffset, 0);
+      assert.equal(y.buffer.byteLength, y.byteLength, 'a result shares its ArrayBuffer');
+    }
+    assert.notEqual(y1.buffer, y2.buffer);
+    y1[0] = 12345;
+    assert.equal(y2[0], a[0]);
+    assert.deepEqual([...y2], [...a]);
+  });
+
   it('validates setThreads', () => {
     assertThrowsWith(() => setThreads(0), 'setThreads', 'positive integer', '0');
     assertThrowsWith(() => setThreads(1.5), 'setThreads', '1.5');
