@@ -344,36 +344,63 @@ function dataTile4x8(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, p
 }
 
 /**
- * dataTile4x8 for 4 pixels, of which `lanes` are real (the rest of a row: dy is read past it,
- * those lanes are computed and dropped). With `dyb2` != 0 the tile is the last 2 pixels of two
- * rows instead (dyb and dyb2; dx at dxb and dxb2), as the forward pairs rows ending in 2.
+ * dataTile4x8 for the last 2 pixels of two rows (dy at dyb and dyb2, dx at dxb and dxb2), the
+ * 2 + 2 pixels in one vector, as the forward pairs rows ending in 2 pixels.
  */
-function dataTile4x4(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, dyb2: usize, planeBytes: usize, offs: usize,
-                     dxb: usize, dxb2: usize, kr: i32, lanes: i32): void {
+function dataTile4x2x2(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, dyb2: usize, planeBytes: usize, offs: usize,
+                       dxb: usize, dxb2: usize, kr: i32): void {
   const zero = f32x4.splat(0);
   let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
   let w0 = w + <usize>load<i32>(wofs), w1 = w + <usize>load<i32>(wofs, 4);
   let w2 = w + <usize>load<i32>(wofs, 8), w3 = w + <usize>load<i32>(wofs, 12);
   for (let m = 0; m < M; m++) {
-    const b = dyb2 != 0 ? v128.load64_lane(dyb2, v128.load64_zero(dyb), 1) : v128.load(dyb);
+    const b = v128.load64_lane(dyb2, v128.load64_zero(dyb), 1);
+    c0 = madd(v128.load32_splat(w0), b, c0);
+    c1 = madd(v128.load32_splat(w1), b, c1);
+    c2 = madd(v128.load32_splat(w2), b, c2);
+    c3 = madd(v128.load32_splat(w3), b, c3);
+    w0 += kBytes; w1 += kBytes; w2 += kBytes; w3 += kBytes;
+    dyb += planeBytes; dyb2 += planeBytes;
+  }
+  addPair(dxb, dxb2, load<i32>(offs), c0);
+  if (kr > 1) addPair(dxb, dxb2, load<i32>(offs, 4), c1);
+  if (kr > 2) addPair(dxb, dxb2, load<i32>(offs, 8), c2);
+  if (kr > 3) addPair(dxb, dxb2, load<i32>(offs, 12), c3);
+}
+
+/** Add lanes 0-1 of v at a + o and lanes 2-3 at b + o (two floats each). */
+// @ts-ignore: decorator
+@inline
+function addPair(a: usize, b: usize, o: i32, v: v128): void {
+  const pa = a + <usize>o, pb = b + <usize>o;
+  const sum = f32x4.add(v128.load64_lane(pb, v128.load64_zero(pa), 1), v);
+  v128.store64_lane(pa, sum, 0);
+  v128.store64_lane(pb, sum, 1);
+}
+
+/**
+ * dataTile4x8 for 4 pixels, of which `lanes` are real (the rest of a row: dy is read past it,
+ * those lanes are computed and dropped).
+ */
+function dataTile4x4(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, planeBytes: usize, offs: usize,
+                     dxb: usize, kr: i32, lanes: i32): void {
+  const zero = f32x4.splat(0);
+  let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+  let w0 = w + <usize>load<i32>(wofs), w1 = w + <usize>load<i32>(wofs, 4);
+  let w2 = w + <usize>load<i32>(wofs, 8), w3 = w + <usize>load<i32>(wofs, 12);
+  for (let m = 0; m < M; m++) {
+    const b = v128.load(dyb);
     c0 = madd(v128.load32_splat(w0), b, c0);
     c1 = madd(v128.load32_splat(w1), b, c1);
     c2 = madd(v128.load32_splat(w2), b, c2);
     c3 = madd(v128.load32_splat(w3), b, c3);
     w0 += kBytes; w1 += kBytes; w2 += kBytes; w3 += kBytes;
     dyb += planeBytes;
-    if (dyb2 != 0) dyb2 += planeBytes;
   }
-  for (let i = 0; i < kr; i++) {
-    const v = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
-    const o = <usize>load<i32>(offs + (<usize>i << 2));
-    if (dyb2 != 0) {
-      addLanes(dxb + o, v, 2);
-      addLanes(dxb2 + o, i32x4.shuffle(v, v, 2, 3, 2, 3), 2);
-    } else {
-      addLanes(dxb + o, v, lanes);
-    }
-  }
+  addLanes(dxb + <usize>load<i32>(offs), c0, lanes);
+  if (kr > 1) addLanes(dxb + <usize>load<i32>(offs, 4), c1, lanes);
+  if (kr > 2) addLanes(dxb + <usize>load<i32>(offs, 8), c2, lanes);
+  if (kr > 3) addLanes(dxb + <usize>load<i32>(offs, 12), c3, lanes);
 }
 
 /**
@@ -409,7 +436,7 @@ export function conv2d_direct_backward_input(pp: usize, dy: usize, w: usize, off
             dataTile4x8(M, w, wk, kBytes, ds + (<usize>q << 2), planeBytes, ok, xs + (<usize>q << 2), kr);
           }
           const t = <usize>(Q - 2);
-          dataTile4x4(M, w, wk, kBytes, dr + (t << 2), ds + (t << 2), planeBytes, ok, xr + (t << 2), xs + (t << 2), kr, 4);
+          dataTile4x2x2(M, w, wk, kBytes, dr + (t << 2), ds + (t << 2), planeBytes, ok, xr + (t << 2), xs + (t << 2), kr);
         }
       }
       for (; p < P; p++) {
@@ -417,7 +444,7 @@ export function conv2d_direct_backward_input(pp: usize, dy: usize, w: usize, off
         let q = 0;
         for (; q + 8 <= Q; q += 8) dataTile4x8(M, w, wk, kBytes, dr + (<usize>q << 2), planeBytes, ok, xr + (<usize>q << 2), kr);
         for (; q < Q; q += 4) {
-          dataTile4x4(M, w, wk, kBytes, dr + (<usize>q << 2), 0, planeBytes, ok, xr + (<usize>q << 2), 0, kr, min(4, Q - q));
+          dataTile4x4(M, w, wk, kBytes, dr + (<usize>q << 2), planeBytes, ok, xr + (<usize>q << 2), kr, min(4, Q - q));
         }
       }
     }
