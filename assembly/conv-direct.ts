@@ -70,6 +70,42 @@ function tile4x4(K: i32, ap: usize, offs: usize, xb: usize, bias: usize, yb: usi
 }
 
 /**
+ * tile4x8 for a last panel of at most 2 filters (c1: M = 6): two rows of accumulators, half
+ * the filter loads; the same products in the same order.
+ */
+function tile2x8(K: i32, ap: usize, offs: usize, xb: usize, bias: usize, yb: usize, ldy: usize, mr: i32): void {
+  let c00 = v128.load32_splat(bias), c10 = v128.load32_splat(bias, 4);
+  let c01 = c00, c11 = c10;
+  for (let k = 0; k < K; k++) {
+    const at = xb + <usize>load<i32>(offs);
+    const b0 = v128.load(at);
+    const b1 = v128.load(at, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    ap += 16;
+    offs += 4;
+  }
+  v128.store(yb, c00); v128.store(yb, c01, 16);
+  if (mr > 1) { yb += ldy; v128.store(yb, c10); v128.store(yb, c11, 16); }
+}
+
+/** tile2x8 for 4 pixels. */
+function tile2x4(K: i32, ap: usize, offs: usize, xb: usize, bias: usize, yb: usize, ldy: usize, mr: i32): void {
+  let c0 = v128.load32_splat(bias), c1 = v128.load32_splat(bias, 4);
+  for (let k = 0; k < K; k++) {
+    const b = v128.load(xb + <usize>load<i32>(offs));
+    c0 = madd(v128.load32_splat(ap), b, c0);
+    c1 = madd(v128.load32_splat(ap, 4), b, c1);
+    ap += 16;
+    offs += 4;
+  }
+  v128.store(yb, c0);
+  if (mr > 1) v128.store(yb + ldy, c1);
+}
+
+/**
  * tile4x4 for the last 2 pixels of two rows, the 2 + 2 pixels sharing one vector (8-byte loads
  * at xa and xb, 8-byte stores at ya and yb): rows ending in 2 pixels (c3: Q = 10) computed
  * without the 2 wasted lanes of a tile4x4 each. The same products in the same order.
@@ -92,6 +128,21 @@ function tile4x2x2(K: i32, ap: usize, offs: usize, xa: usize, xb: usize, bias: u
   if (mr > 1) { ya += ldy; yb += ldy; v128.store64_lane(ya, c1, 0); v128.store64_lane(yb, c1, 1); }
   if (mr > 2) { ya += ldy; yb += ldy; v128.store64_lane(ya, c2, 0); v128.store64_lane(yb, c2, 1); }
   if (mr > 3) { ya += ldy; yb += ldy; v128.store64_lane(ya, c3, 0); v128.store64_lane(yb, c3, 1); }
+}
+
+/** One output row's tiles for a panel of at most 2 filters: tile2x8, then the same tail rules. */
+// @ts-ignore: decorator
+@inline
+function rowTiles2(K: i32, ap: usize, offs: usize, xr: usize, bias: usize, yr: usize, ldy: usize, mr: i32, Q: i32): void {
+  let q = 0;
+  for (; q + 8 <= Q; q += 8) tile2x8(K, ap, offs, xr + (<usize>q << 2), bias, yr + (<usize>q << 2), ldy, mr);
+  const rest = Q - q;
+  if (rest > 4 && Q >= 8) {
+    tile2x8(K, ap, offs, xr + (<usize>(Q - 8) << 2), bias, yr + (<usize>(Q - 8) << 2), ldy, mr);
+  } else if (rest > 0) {
+    if (rest > 4) tile2x4(K, ap, offs, xr + (<usize>q << 2), bias, yr + (<usize>q << 2), ldy, mr);
+    tile2x4(K, ap, offs, xr + (<usize>(Q - 4) << 2), bias, yr + (<usize>(Q - 4) << 2), ldy, mr);
+  }
 }
 
 /**
@@ -120,7 +171,7 @@ export function conv2d_direct_forward(pp: usize, x: usize, ap: usize, bias: usiz
     const xn = x + ((<usize>n * <usize>(cp.C * cp.H * W)) << 2);
     const yn = y + ((<usize>n * <usize>M + <usize>m0) * <usize>(P * Q) << 2);
     let p0 = 0;
-    if (Q % 8 == 2 && Q > 8) {
+    if (Q % 8 == 2 && Q > 8 && mr > 2) {
       // Row pairs: 8-pixel tiles, then both rows' last 2 pixels in one tile.
       for (; p0 + 2 <= P; p0 += 2) {
         const xr = xn + (<usize>(p0 * W) << 2), yr = yn + (<usize>(p0 * Q) << 2);
@@ -135,6 +186,10 @@ export function conv2d_direct_forward(pp: usize, x: usize, ap: usize, bias: usiz
     }
     for (let p = p0; p < P; p++) {
       const xr = xn + (<usize>(p * W) << 2), yr = yn + (<usize>(p * Q) << 2);
+      if (mr <= 2) {
+        rowTiles2(K, apu, offs, xr, bu, yr, ldy, mr, Q);
+        continue;
+      }
       let q = 0;
       for (; q + 8 <= Q; q += 8) tile4x8(K, apu, offs, xr + (<usize>q << 2), bu, yr + (<usize>q << 2), ldy, mr);
       const rest = Q - q;
