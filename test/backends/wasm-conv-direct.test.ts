@@ -159,7 +159,23 @@ describe('wasm direct conv2d', () => {
   it('convTanhPool declines where the unfused ops would not give its bits', () => {
     const small = convParams({ N: 1, C: 1, H: 8, W: 8, M: 2, R: 3, S: 3 });  // 72 outputs: JavaScript's tanh
     assert.equal(convTanhPool(small, randomArray(64, 1), randomArray(18, 2), null, true), null);
-    const gemm = convParams({ N: 64, C: 16, H: 5, W: 5, M: 120, R: 5, S: 5 });
-    assert.equal(convTanhPool(gemm, randomArray(64 * 400, 1), randomArray(120 * 400, 2), null, false), null);
+    const strided = convParams({ N: 64, C: 2, H: 16, W: 16, M: 8, R: 3, S: 3, stride: 2 });
+    assert.equal(convTanhPool(strided, randomArray(64 * 512, 1), randomArray(144, 2), null, false), null);
+  });
+
+  it('a whole-image window (c5) runs the GEMM and the tanh in one call, forward and backward, with the unfused bits', () => {
+    const p = convParams({ N: 64, C: 16, H: 5, W: 5, M: 120, R: 5, S: 5 });
+    const x = randomArray(64 * 400, 61), w = randomArray(120 * 400, 62), b = randomArray(120, 63), dy = randomArray(64 * 120, 64);
+    assert.equal(convTanhPool(p, x, w, b, true), null, 'no 2x2 pooling of a 1x1 output');
+    const [y] = sameOnOneAndTwoThreads(() => [convTanhPool(p, x, w, b, false)!.y], 'c5 forward');
+    assert.deepEqual(bits(y!), bits(unary('tanh', conv2dForward(p, x, w, b), 0)), 'y');
+    const [dx, dw, db] = sameOnOneAndTwoThreads(() => {
+      const r = convTanhPoolBackward(p, x, w, y!, dy, false, { dx: true, dw: true, db: true });
+      return [r.dx!, r.dw!, r.dBias!];
+    }, 'c5 backward');
+    const dz = unaryGrad('tanh', y!, y!, dy, 0);
+    assert.deepEqual(bits(dx!), bits(conv2dBackwardInput(p, dz, w)), 'dx');
+    assert.deepEqual(bits(dw!), bits(conv2dBackwardFilter(p, x, dz)), 'dw');
+    assert.deepEqual(bits(db!), bits(conv2dBackwardBias(p.N, p.M, 1, dz)), 'db');
   });
 });
