@@ -4,7 +4,9 @@
  * the image itself, with no im2col and no packing of B. It is the forward pass of those layers
  * whether or not they are fused, optionally with tanh and 2x2 average pooling as its epilogue
  * (one call instead of three: Sequential's Conv2d, Tanh, AvgPool2d), so fused and unfused give
- * the same bits.
+ * the same bits; its filter and data gradients read x and dy in place too. Backend.convTanhPool
+ * and convTanhPoolBackward live here: these kernels for c1 and c3, and for a whole-image
+ * window (c5) conv.ts's GEMM with the tanh (and its gradient) in the same call.
  */
 import type { Conv2dParams } from '../../einsum/types.js';
 import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
