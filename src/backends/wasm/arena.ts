@@ -7,6 +7,7 @@
  * shrink; the peak is the price).
  */
 const PAGE = 65536;
+const ALIGN = 64; // a cache line: vectors never straddle one needlessly
 
 /** Node's Buffer.allocUnsafe where there is one (not in a browser). */
 const allocUnsafe = (globalThis as { Buffer?: { allocUnsafe(bytes: number): Uint8Array } }).Buffer?.allocUnsafe;
@@ -25,7 +26,6 @@ function uninitializedFloat32(length: number): Float32Array {
   // A pooled slice (a larger Buffer.poolSize) would share its ArrayBuffer: not for a tensor.
   return b.byteOffset === 0 && b.buffer.byteLength === bytes ? new Float32Array(b.buffer, 0, length) : new Float32Array(length);
 }
-const ALIGN = 64; // a cache line: vectors never straddle one needlessly
 
 export class Arena {
   private top: number;

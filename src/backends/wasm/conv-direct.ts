@@ -16,7 +16,7 @@ import { gemmStep } from './gemm.js';
 
 /** The micro-tile's filter rows (assembly/gemm.ts MR). */
 const MR = 4;
-/** The GEMM's K block (assembly/gemm.ts KC): the packed filter is one block up to this depth. */
+/** Largest reduction C*R*S (the GEMM's K block, assembly/gemm.ts KC): a 4-filter panel and the tap offsets stay in L1. */
 const KC = 384;
 /** Largest image plane set (C*H*W floats) read straight from memory: it stays in L1/L2 across the filter panels. */
 const MAX_IMAGE_FLOATS = 1 << 14;
