@@ -38,7 +38,10 @@ export function gemm(M: number, N: number, K: number, a: Float32Array, b: Float3
 export function gemmStep(r: Runtime, M: number, N: number, K: number, ap: number, bp: number, cp: number, biasp: number,
                          opts: GemmOptions = {}): [string, number[][]] {
   const { transA = false, transB = false, biasCols = null, batch = 1, shareA = false, shareB = false } = opts;
-  const T = threadsFor(r, 2 * batch * M * N * K);
+  // A split repeats the packing of the operand the threads share, and small products leave
+  // little to share: a GEMM counts as a quarter of its flops, so one under ~8 MFLOP (4x the
+  // general threshold; LeNet's c5, 6.1 MFLOP: 0.15-0.3 ms per step faster) stays on one thread.
+  const T = threadsFor(r, 0.25 * 2 * batch * M * N * K);
   // Row-major A [M,K]: rs = K, cs = 1; stored transposed [K,M]: rs = 1, cs = M.
   const [rsA, csA] = transA ? [1, M] : [K, 1];
   const [rsB, csB] = transB ? [1, K] : [N, 1];
