@@ -505,3 +505,15 @@ export function conv2d_direct_backward_input(pp: usize, dy: usize, w: usize, off
     }
   }
 }
+
+/**
+ * conv2d_direct_backward_filter then conv2d_direct_backward_input (their arguments one after
+ * the other) in one parallel section: both only read dy, so a thread out of filter-gradient
+ * units goes on to data-gradient units with no barrier (one worker wake-up, ~40 us of
+ * Atomics.notify here, instead of two).
+ */
+export function conv2d_direct_backward(pp: usize, x: usize, dy: usize, offs: usize, dw: usize, ib: i32, nextF: usize,
+                                       pp2: usize, dy2: usize, w: usize, dxOffs: usize, wOffs: usize, dx: usize, nextI: usize): void {
+  conv2d_direct_backward_filter(pp, x, dy, offs, dw, ib, nextF);
+  conv2d_direct_backward_input(pp2, dy2, w, dxOffs, wOffs, dx, nextI);
+}

@@ -129,12 +129,17 @@ export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float3
       // Element ranges start on 64-byte lines (16 floats), as elementwise.ts splits them.
       : ['f32_tanh_grad', splitRange(len, T, 16).map(([a, z]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, z - a])]];
     if (need.db) steps.push(['conv2d_backward_bias', splitRange(M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, N, M, H * W, a, z])]);
-    const dwp = directDw ? filterGradientSteps(r, p, putWithSlack(r, x), dzp, steps) : 0;
-    let dxp = 0;
-    if (need.dx) {
-      const d = dataGradientSteps(r, p, dzp, w);
-      steps.push(...d.steps);
-      dxp = d.dxp;
+    const filter: Array<[string, number[][]]> = [];
+    const dwp = directDw ? filterGradientSteps(r, p, putWithSlack(r, x), dzp, filter) : 0;
+    const data = need.dx ? dataGradientSteps(r, p, dzp, w) : null;
+    const dxp = data ? data.dxp : 0;
+    if (filter.length > 0 && data) {
+      // One parallel section for both gradients (each only reads dz), then the partials' sum.
+      const f = filter[0]![1][0]!, d = data.steps[0]![1][0]!;
+      const T = Math.max(filter[0]![1].length, data.steps[0]![1].length);
+      steps.push(['conv2d_direct_backward', Array.from({ length: T }, () => [...f, ...d])], ...filter.slice(1));
+    } else {
+      steps.push(...filter, ...(data ? data.steps : []));
     }
     return {
       steps,
