@@ -107,6 +107,35 @@ describe('wasm direct conv2d', () => {
     });
   }
 
+  it('matches the reference on 30 random shapes it runs, forward, data and filter gradients, 1 and 2 threads', () => {
+    // Seeded LCG: a failure reproduces. Shapes directApplies accepts: stride 1, no padding,
+    // Q >= 4 and not a multiple of 8, C*R*S <= 384, M <= 32.
+    let seed = 20261126;
+    const r = (lo: number, hi: number): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return lo + (seed % (hi - lo + 1));
+    };
+    let done = 0;
+    for (let trial = 0; done < 30 && trial < 1000; trial++) {
+      const R = r(1, 6), S = r(1, 6);
+      const s: Shape = { N: r(1, 3), C: r(1, 8), H: R + r(0, 12), W: S + r(3, 30), M: r(1, 32), R, S };
+      const p = convParams(s);
+      if (!directApplies(p)) continue;
+      done++;
+      const name = JSON.stringify(s);
+      const x = randomArray(p.N * p.C * p.H * p.W, trial), w = randomArray(p.M * p.C * p.R * p.S, trial + 1);
+      const b = randomArray(p.M, trial + 2), dy = randomArray(p.N * p.M * p.P * p.Q, trial + 3);
+      const [y, dx, dw] = sameOnOneAndTwoThreads(() => [
+        conv2dDirect(p, x, w, b, 'none', false).y, conv2dDirectBackwardInput(p, dy, w), conv2dDirectBackwardFilter(p, x, dy),
+      ], name, 0);
+      const e = conv2dEinsum(p, true), K = p.C * p.R * p.S;
+      assertClose(y!, reference(p, x, w, b), `${name} y`, 1e-5, 2e-6 * Math.sqrt(K));
+      assertClose(dx!, referenceContract(e, 'I', { F: w, B: b, dO: dy }), `${name} dx`, 1e-5, 2e-6 * Math.sqrt(p.M * p.R * p.S));
+      assertClose(dw!, referenceContract(e, 'F', { I: x, B: b, dO: dy }), `${name} dw`, 1e-5, 2e-6 * Math.sqrt(p.N * p.P * p.Q));
+    }
+    assert.equal(done, 30, 'enough random shapes qualified');
+  });
+
   it('the filter gradient masks a row\'s last vector: an infinity reaches only its own taps', () => {
     // Q = 7: a full vector and three lanes; x[0, 0, 2, 8] (a row's last column) is seen by the
     // s = 2 taps alone, while the masked lane q = 7 of the s = 1 taps loads it too.
