@@ -70,6 +70,42 @@ function tile4x4(K: i32, ap: usize, offs: usize, xb: usize, bias: usize, yb: usi
 }
 
 /**
+ * tile4x8 for a last panel of at most 2 filters (c1: M = 6): two rows of accumulators, half
+ * the filter loads; the same products in the same order.
+ */
+function tile2x8(K: i32, ap: usize, offs: usize, xb: usize, bias: usize, yb: usize, ldy: usize, mr: i32): void {
+  let c00 = v128.load32_splat(bias), c10 = v128.load32_splat(bias, 4);
+  let c01 = c00, c11 = c10;
+  for (let k = 0; k < K; k++) {
+    const at = xb + <usize>load<i32>(offs);
+    const b0 = v128.load(at);
+    const b1 = v128.load(at, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    ap += 16;
+    offs += 4;
+  }
+  v128.store(yb, c00); v128.store(yb, c01, 16);
+  if (mr > 1) { yb += ldy; v128.store(yb, c10); v128.store(yb, c11, 16); }
+}
+
+/** tile2x8 for 4 pixels. */
+function tile2x4(K: i32, ap: usize, offs: usize, xb: usize, bias: usize, yb: usize, ldy: usize, mr: i32): void {
+  let c0 = v128.load32_splat(bias), c1 = v128.load32_splat(bias, 4);
+  for (let k = 0; k < K; k++) {
+    const b = v128.load(xb + <usize>load<i32>(offs));
+    c0 = madd(v128.load32_splat(ap), b, c0);
+    c1 = madd(v128.load32_splat(ap, 4), b, c1);
+    ap += 16;
+    offs += 4;
+  }
+  v128.store(yb, c0);
+  if (mr > 1) v128.store(yb + ldy, c1);
+}
+
+/**
  * tile4x4 for the last 2 pixels of two rows, the 2 + 2 pixels sharing one vector (8-byte loads
  * at xa and xb, 8-byte stores at ya and yb): rows ending in 2 pixels (c3: Q = 10) computed
  * without the 2 wasted lanes of a tile4x4 each. The same products in the same order.
@@ -92,6 +128,21 @@ function tile4x2x2(K: i32, ap: usize, offs: usize, xa: usize, xb: usize, bias: u
   if (mr > 1) { ya += ldy; yb += ldy; v128.store64_lane(ya, c1, 0); v128.store64_lane(yb, c1, 1); }
   if (mr > 2) { ya += ldy; yb += ldy; v128.store64_lane(ya, c2, 0); v128.store64_lane(yb, c2, 1); }
   if (mr > 3) { ya += ldy; yb += ldy; v128.store64_lane(ya, c3, 0); v128.store64_lane(yb, c3, 1); }
+}
+
+/** One output row's tiles for a panel of at most 2 filters: tile2x8, then the same tail rules. */
+// @ts-ignore: decorator
+@inline
+function rowTiles2(K: i32, ap: usize, offs: usize, xr: usize, bias: usize, yr: usize, ldy: usize, mr: i32, Q: i32): void {
+  let q = 0;
+  for (; q + 8 <= Q; q += 8) tile2x8(K, ap, offs, xr + (<usize>q << 2), bias, yr + (<usize>q << 2), ldy, mr);
+  const rest = Q - q;
+  if (rest > 4 && Q >= 8) {
+    tile2x8(K, ap, offs, xr + (<usize>(Q - 8) << 2), bias, yr + (<usize>(Q - 8) << 2), ldy, mr);
+  } else if (rest > 0) {
+    if (rest > 4) tile2x4(K, ap, offs, xr + (<usize>q << 2), bias, yr + (<usize>q << 2), ldy, mr);
+    tile2x4(K, ap, offs, xr + (<usize>(Q - 4) << 2), bias, yr + (<usize>(Q - 4) << 2), ldy, mr);
+  }
 }
 
 /**
@@ -120,7 +171,7 @@ export function conv2d_direct_forward(pp: usize, x: usize, ap: usize, bias: usiz
     const xn = x + ((<usize>n * <usize>(cp.C * cp.H * W)) << 2);
     const yn = y + ((<usize>n * <usize>M + <usize>m0) * <usize>(P * Q) << 2);
     let p0 = 0;
-    if (Q % 8 == 2 && Q > 8) {
+    if (Q % 8 == 2 && Q > 8 && mr > 2) {
       // Row pairs: 8-pixel tiles, then both rows' last 2 pixels in one tile.
       for (; p0 + 2 <= P; p0 += 2) {
         const xr = xn + (<usize>(p0 * W) << 2), yr = yn + (<usize>(p0 * Q) << 2);
@@ -135,6 +186,10 @@ export function conv2d_direct_forward(pp: usize, x: usize, ap: usize, bias: usiz
     }
     for (let p = p0; p < P; p++) {
       const xr = xn + (<usize>(p * W) << 2), yr = yn + (<usize>(p * Q) << 2);
+      if (mr <= 2) {
+        rowTiles2(K, apu, offs, xr, bu, yr, ldy, mr, Q);
+        continue;
+      }
       let q = 0;
       for (; q + 8 <= Q; q += 8) tile4x8(K, apu, offs, xr + (<usize>q << 2), bu, yr + (<usize>q << 2), ldy, mr);
       const rest = Q - q;
@@ -344,36 +399,63 @@ function dataTile4x8(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, p
 }
 
 /**
- * dataTile4x8 for 4 pixels, of which `lanes` are real (the rest of a row: dy is read past it,
- * those lanes are computed and dropped). With `dyb2` != 0 the tile is the last 2 pixels of two
- * rows instead (dyb and dyb2; dx at dxb and dxb2), as the forward pairs rows ending in 2.
+ * dataTile4x8 for the last 2 pixels of two rows (dy at dyb and dyb2, dx at dxb and dxb2), the
+ * 2 + 2 pixels in one vector, as the forward pairs rows ending in 2 pixels.
  */
-function dataTile4x4(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, dyb2: usize, planeBytes: usize, offs: usize,
-                     dxb: usize, dxb2: usize, kr: i32, lanes: i32): void {
+function dataTile4x2x2(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, dyb2: usize, planeBytes: usize, offs: usize,
+                       dxb: usize, dxb2: usize, kr: i32): void {
   const zero = f32x4.splat(0);
   let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
   let w0 = w + <usize>load<i32>(wofs), w1 = w + <usize>load<i32>(wofs, 4);
   let w2 = w + <usize>load<i32>(wofs, 8), w3 = w + <usize>load<i32>(wofs, 12);
   for (let m = 0; m < M; m++) {
-    const b = dyb2 != 0 ? v128.load64_lane(dyb2, v128.load64_zero(dyb), 1) : v128.load(dyb);
+    const b = v128.load64_lane(dyb2, v128.load64_zero(dyb), 1);
+    c0 = madd(v128.load32_splat(w0), b, c0);
+    c1 = madd(v128.load32_splat(w1), b, c1);
+    c2 = madd(v128.load32_splat(w2), b, c2);
+    c3 = madd(v128.load32_splat(w3), b, c3);
+    w0 += kBytes; w1 += kBytes; w2 += kBytes; w3 += kBytes;
+    dyb += planeBytes; dyb2 += planeBytes;
+  }
+  addPair(dxb, dxb2, load<i32>(offs), c0);
+  if (kr > 1) addPair(dxb, dxb2, load<i32>(offs, 4), c1);
+  if (kr > 2) addPair(dxb, dxb2, load<i32>(offs, 8), c2);
+  if (kr > 3) addPair(dxb, dxb2, load<i32>(offs, 12), c3);
+}
+
+/** Add lanes 0-1 of v at a + o and lanes 2-3 at b + o (two floats each). */
+// @ts-ignore: decorator
+@inline
+function addPair(a: usize, b: usize, o: i32, v: v128): void {
+  const pa = a + <usize>o, pb = b + <usize>o;
+  const sum = f32x4.add(v128.load64_lane(pb, v128.load64_zero(pa), 1), v);
+  v128.store64_lane(pa, sum, 0);
+  v128.store64_lane(pb, sum, 1);
+}
+
+/**
+ * dataTile4x8 for 4 pixels, of which `lanes` are real (the rest of a row: dy is read past it,
+ * those lanes are computed and dropped).
+ */
+function dataTile4x4(M: i32, w: usize, wofs: usize, kBytes: usize, dyb: usize, planeBytes: usize, offs: usize,
+                     dxb: usize, kr: i32, lanes: i32): void {
+  const zero = f32x4.splat(0);
+  let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+  let w0 = w + <usize>load<i32>(wofs), w1 = w + <usize>load<i32>(wofs, 4);
+  let w2 = w + <usize>load<i32>(wofs, 8), w3 = w + <usize>load<i32>(wofs, 12);
+  for (let m = 0; m < M; m++) {
+    const b = v128.load(dyb);
     c0 = madd(v128.load32_splat(w0), b, c0);
     c1 = madd(v128.load32_splat(w1), b, c1);
     c2 = madd(v128.load32_splat(w2), b, c2);
     c3 = madd(v128.load32_splat(w3), b, c3);
     w0 += kBytes; w1 += kBytes; w2 += kBytes; w3 += kBytes;
     dyb += planeBytes;
-    if (dyb2 != 0) dyb2 += planeBytes;
   }
-  for (let i = 0; i < kr; i++) {
-    const v = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
-    const o = <usize>load<i32>(offs + (<usize>i << 2));
-    if (dyb2 != 0) {
-      addLanes(dxb + o, v, 2);
-      addLanes(dxb2 + o, i32x4.shuffle(v, v, 2, 3, 2, 3), 2);
-    } else {
-      addLanes(dxb + o, v, lanes);
-    }
-  }
+  addLanes(dxb + <usize>load<i32>(offs), c0, lanes);
+  if (kr > 1) addLanes(dxb + <usize>load<i32>(offs, 4), c1, lanes);
+  if (kr > 2) addLanes(dxb + <usize>load<i32>(offs, 8), c2, lanes);
+  if (kr > 3) addLanes(dxb + <usize>load<i32>(offs, 12), c3, lanes);
 }
 
 /**
@@ -409,7 +491,7 @@ export function conv2d_direct_backward_input(pp: usize, dy: usize, w: usize, off
             dataTile4x8(M, w, wk, kBytes, ds + (<usize>q << 2), planeBytes, ok, xs + (<usize>q << 2), kr);
           }
           const t = <usize>(Q - 2);
-          dataTile4x4(M, w, wk, kBytes, dr + (t << 2), ds + (t << 2), planeBytes, ok, xr + (t << 2), xs + (t << 2), kr, 4);
+          dataTile4x2x2(M, w, wk, kBytes, dr + (t << 2), ds + (t << 2), planeBytes, ok, xr + (t << 2), xs + (t << 2), kr);
         }
       }
       for (; p < P; p++) {
@@ -417,9 +499,21 @@ export function conv2d_direct_backward_input(pp: usize, dy: usize, w: usize, off
         let q = 0;
         for (; q + 8 <= Q; q += 8) dataTile4x8(M, w, wk, kBytes, dr + (<usize>q << 2), planeBytes, ok, xr + (<usize>q << 2), kr);
         for (; q < Q; q += 4) {
-          dataTile4x4(M, w, wk, kBytes, dr + (<usize>q << 2), 0, planeBytes, ok, xr + (<usize>q << 2), 0, kr, min(4, Q - q));
+          dataTile4x4(M, w, wk, kBytes, dr + (<usize>q << 2), planeBytes, ok, xr + (<usize>q << 2), kr, min(4, Q - q));
         }
       }
     }
   }
+}
+
+/**
+ * conv2d_direct_backward_filter then conv2d_direct_backward_input (their arguments one after
+ * the other) in one parallel section: both only read dy, so a thread out of filter-gradient
+ * units goes on to data-gradient units with no barrier (one worker wake-up, ~40 us of
+ * Atomics.notify here, instead of two).
+ */
+export function conv2d_direct_backward(pp: usize, x: usize, dy: usize, offs: usize, dw: usize, ib: i32, nextF: usize,
+                                       pp2: usize, dy2: usize, w: usize, dxOffs: usize, wOffs: usize, dx: usize, nextI: usize): void {
+  conv2d_direct_backward_filter(pp, x, dy, offs, dw, ib, nextF);
+  conv2d_direct_backward_input(pp2, dy2, w, dxOffs, wOffs, dx, nextI);
 }

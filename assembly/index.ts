@@ -14,5 +14,5 @@ export { f32_relu, f32_relu_grad, f32_relu6, f32_relu6_grad } from './elementwis
 export { bn_train_forward, bn_apply, bn_backward, bn_relu_maxpool2x2, bn_relu_maxpool2x2_backward } from './batchnorm';
 export { f32_maxpool2x2, f32_avgpool2x2, f32_avgpool2x2_backward } from './pool';
 export { f32_tanh, f32_tanh_grad } from './tanh';
-export { conv2d_direct_forward, conv2d_direct_backward_filter, conv2d_direct_backward_input } from './conv-direct';
+export { conv2d_direct_forward, conv2d_direct_backward_filter, conv2d_direct_backward_input, conv2d_direct_backward } from './conv-direct';
 export { f32_avgpool2x2_tanh_backward } from './tanh-pool';

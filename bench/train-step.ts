@@ -13,6 +13,8 @@ import { fashionCnn } from '../src/train/default-model.js';
 import { create } from '../src/models/zoo.js';
 import type { Module } from '../src/nn/index.js';
 
+/** Steps run before timing (see the note at the warm-up). */
+const WARMUP_STEPS = 20;
 const batch = Number(process.argv[2] ?? 64);
 const threads = Number(process.argv[3] ?? 1);
 const steps = Number(process.argv[4] ?? 15);
@@ -33,7 +35,10 @@ function measure(name: string, model: Module, inputShape: number[]): void {
     loss.backward();
     opt.step();
   };
-  step(); step();
+  // A process's first ~15 steps run 2-3x slower: their fresh result arrays fault their pages in
+  // (~12 us per 4 KB here) until garbage collection lets malloc reuse freed ones, and the JIT
+  // warms up. Measuring from step 3 made LeNet-5 look 17 ms per step instead of 7 (5 steps).
+  for (let i = 0; i < WARMUP_STEPS; i++) step();
   const cpu: number[] = [], sys: number[] = [], wall: number[] = [];
   for (let i = 0; i < steps; i++) {
     const c0 = process.cpuUsage(), t0 = performance.now();

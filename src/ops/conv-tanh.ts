@@ -1,13 +1,13 @@
 /**
- * A CONV layer, tanh and optionally 2x2 average pooling as one graph node (LeNet-5's c1/s2 and
- * c3/s4 blocks; Sequential runs Conv2d, Tanh, AvgPool2d(2) this way):
+ * A CONV layer, tanh and optionally 2x2 average pooling as one graph node (LeNet-5's c1/s2,
+ * c3/s4 and c5 blocks; Sequential runs Conv2d, Tanh (, AvgPool2d(2)) this way):
  *
  *   avgPool2d(tanh(conv2d(x, w, b, options)), 2)     (or without the pooling)
  *
  * with the values and gradients of those ops one after another. A backend that fuses them
- * (Backend.convTanhPool and convTanhPoolBackward: wasm, for the layers its direct conv kernel runs)
- * computes them in one kernel call forward and one (plus the conv's weight and input gradients)
- * backward, with the bits of the unfused calls; elsewhere this runs the three ops.
+ * (Backend.convTanhPool and convTanhPoolBackward: wasm, for the layers its direct conv kernel
+ * runs and for whole-image windows) computes them in one kernel call forward and one backward
+ * (every gradient), with the bits of the unfused calls; elsewhere this runs the three ops.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { recordOp } from '../autograd/graph.js';

@@ -107,6 +107,35 @@ describe('wasm direct conv2d', () => {
     });
   }
 
+  it('matches the reference on 30 random shapes it runs, forward, data and filter gradients, 1 and 2 threads', () => {
+    // Seeded LCG: a failure reproduces. Shapes directApplies accepts: stride 1, no padding,
+    // Q >= 4 and not a multiple of 8, C*R*S <= 384, M <= 32.
+    let seed = 20261126;
+    const r = (lo: number, hi: number): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return lo + (seed % (hi - lo + 1));
+    };
+    let done = 0;
+    for (let trial = 0; done < 30 && trial < 1000; trial++) {
+      const R = r(1, 6), S = r(1, 6);
+      const s: Shape = { N: r(1, 3), C: r(1, 8), H: R + r(0, 12), W: S + r(3, 30), M: r(1, 32), R, S };
+      const p = convParams(s);
+      if (!directApplies(p)) continue;
+      done++;
+      const name = JSON.stringify(s);
+      const x = randomArray(p.N * p.C * p.H * p.W, trial), w = randomArray(p.M * p.C * p.R * p.S, trial + 1);
+      const b = randomArray(p.M, trial + 2), dy = randomArray(p.N * p.M * p.P * p.Q, trial + 3);
+      const [y, dx, dw] = sameOnOneAndTwoThreads(() => [
+        conv2dDirect(p, x, w, b, 'none', false).y, conv2dDirectBackwardInput(p, dy, w), conv2dDirectBackwardFilter(p, x, dy),
+      ], name, 0);
+      const e = conv2dEinsum(p, true), K = p.C * p.R * p.S;
+      assertClose(y!, reference(p, x, w, b), `${name} y`, 1e-5, 2e-6 * Math.sqrt(K));
+      assertClose(dx!, referenceContract(e, 'I', { F: w, B: b, dO: dy }), `${name} dx`, 1e-5, 2e-6 * Math.sqrt(p.M * p.R * p.S));
+      assertClose(dw!, referenceContract(e, 'F', { I: x, B: b, dO: dy }), `${name} dw`, 1e-5, 2e-6 * Math.sqrt(p.N * p.P * p.Q));
+    }
+    assert.equal(done, 30, 'enough random shapes qualified');
+  });
+
   it('the filter gradient masks a row\'s last vector: an infinity reaches only its own taps', () => {
     // Q = 7: a full vector and three lanes; x[0, 0, 2, 8] (a row's last column) is seen by the
     // s = 2 taps alone, while the masked lane q = 7 of the s = 1 taps loads it too.
@@ -159,7 +188,23 @@ describe('wasm direct conv2d', () => {
   it('convTanhPool declines where the unfused ops would not give its bits', () => {
     const small = convParams({ N: 1, C: 1, H: 8, W: 8, M: 2, R: 3, S: 3 });  // 72 outputs: JavaScript's tanh
     assert.equal(convTanhPool(small, randomArray(64, 1), randomArray(18, 2), null, true), null);
-    const gemm = convParams({ N: 64, C: 16, H: 5, W: 5, M: 120, R: 5, S: 5 });
-    assert.equal(convTanhPool(gemm, randomArray(64 * 400, 1), randomArray(120 * 400, 2), null, false), null);
+    const strided = convParams({ N: 64, C: 2, H: 16, W: 16, M: 8, R: 3, S: 3, stride: 2 });
+    assert.equal(convTanhPool(strided, randomArray(64 * 512, 1), randomArray(144, 2), null, false), null);
+  });
+
+  it('a whole-image window (c5) runs the GEMM and the tanh in one call, forward and backward, with the unfused bits', () => {
+    const p = convParams({ N: 64, C: 16, H: 5, W: 5, M: 120, R: 5, S: 5 });
+    const x = randomArray(64 * 400, 61), w = randomArray(120 * 400, 62), b = randomArray(120, 63), dy = randomArray(64 * 120, 64);
+    assert.equal(convTanhPool(p, x, w, b, true), null, 'no 2x2 pooling of a 1x1 output');
+    const [y] = sameOnOneAndTwoThreads(() => [convTanhPool(p, x, w, b, false)!.y], 'c5 forward');
+    assert.deepEqual(bits(y!), bits(unary('tanh', conv2dForward(p, x, w, b), 0)), 'y');
+    const [dx, dw, db] = sameOnOneAndTwoThreads(() => {
+      const r = convTanhPoolBackward(p, x, w, y!, dy, false, { dx: true, dw: true, db: true });
+      return [r.dx!, r.dw!, r.dBias!];
+    }, 'c5 backward');
+    const dz = unaryGrad('tanh', y!, y!, dy, 0);
+    assert.deepEqual(bits(dx!), bits(conv2dBackwardInput(p, dz, w)), 'dx');
+    assert.deepEqual(bits(dw!), bits(conv2dBackwardFilter(p, x, dz)), 'dw');
+    assert.deepEqual(bits(db!), bits(conv2dBackwardBias(p.N, p.M, 1, dz)), 'db');
   });
 });

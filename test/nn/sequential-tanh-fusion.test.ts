@@ -1,9 +1,9 @@
 /**
  * Sequential runs Conv2d, Tanh (, AvgPool2d(2)) as one op (LeNet-5's blocks): the output and
  * every gradient must be bitwise those of the layers called one by one, on every backend, for
- * LeNet-5 at batch 64 (wasm fuses it: one graph node per block) and at sizes where the fused
- * kernel declines (small outputs, a whole-image window); and nothing is fused when a layer's
- * call is observable or the pooling is not the plain 2x2 one.
+ * LeNet-5 at batch 64 (wasm fuses it: one graph node per block, c5's whole-image window too)
+ * and at batch 2, where the fused kernels decline (small outputs); and nothing is fused when a
+ * layer's call is observable or the pooling is not the plain 2x2 one.
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +68,7 @@ forEachBackend(() => {
       // wasm fuses c1 and c3 at batch 64 (tanh of >= 2048 outputs runs on wasm unfused too).
       if (getBackend().convTanhPool && N === 64) {
         assert.equal(names.filter((n) => n === 'conv2d+tanh+avgPool2d').length, 2, `fused: ${names.join(' <- ')}`);
+        assert.ok(names.includes('conv2d+tanh') && !names.includes('tanh'), `c5 fused: ${names.join(' <- ')}`);
       }
       for (let k = 0; k < 2; k++) assert.deepEqual(pass(a, x, (net, t) => net.call(t)), pass(b, x, oneByOne), `pass ${k}`);
     });

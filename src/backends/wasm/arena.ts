@@ -7,6 +7,7 @@
  * shrink; the peak is the price).
  */
 const PAGE = 65536;
+const ALIGN = 64; // a cache line: vectors never straddle one needlessly
 
 const ALIGN = 64; // a cache line: vectors never straddle one needlessly
 

@@ -4,16 +4,19 @@
  * the image itself, with no im2col and no packing of B. It is the forward pass of those layers
  * whether or not they are fused, optionally with tanh and 2x2 average pooling as its epilogue
  * (one call instead of three: Sequential's Conv2d, Tanh, AvgPool2d), so fused and unfused give
- * the same bits.
+ * the same bits; its filter and data gradients read x and dy in place too. Backend.convTanhPool
+ * and convTanhPoolBackward live here: these kernels for c1 and c3, and for a whole-image
+ * window (c5) conv.ts's GEMM with the tanh (and its gradient) in the same call.
  */
 import type { Conv2dParams } from '../../einsum/types.js';
 import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
 import { MIN_ELEMENTS as TANH_MIN_ELEMENTS } from './elementwise.js';
-import { conv2dBackwardFilter } from './conv.js';
+import { conv2dBackwardFilter, coversImage } from './conv.js';
+import { gemmStep } from './gemm.js';
 
 /** The micro-tile's filter rows (assembly/gemm.ts MR). */
 const MR = 4;
-/** The GEMM's K block (assembly/gemm.ts KC): the packed filter is one block up to this depth. */
+/** Largest reduction C*R*S (the GEMM's K block, assembly/gemm.ts KC): a 4-filter panel and the tap offsets stay in L1. */
 const KC = 384;
 /** Largest image plane set (C*H*W floats) read straight from memory: it stays in L1/L2 across the filter panels. */
 const MAX_IMAGE_FLOATS = 1 << 14;
@@ -85,13 +88,16 @@ export function conv2dDirect(p: Conv2dParams, x: Float32Array, w: Float32Array, 
 }
 
 /**
- * Backend.convTanhPool: the direct kernel with its tanh (and pooling) epilogue, where the
- * unfused ops would give the same bits: the conv runs on the direct kernel and the tanh on
- * wasm's (fast-tanh.ts's JavaScript takes small outputs); null elsewhere.
+ * Backend.convTanhPool: the direct kernel with its tanh (and pooling) epilogue, or for a
+ * whole-image window (c5) the GEMM conv.ts runs and wasm's tanh in one call, where the unfused
+ * ops would give the same bits: the tanh on wasm's (fast-tanh.ts's JavaScript takes small
+ * outputs); null elsewhere.
  */
 export function convTanhPool(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null,
                              pool: boolean): { y: Float32Array; pooled: Float32Array | null } | null {
-  if (!directApplies(p) || p.N * p.M * p.P * p.Q < TANH_MIN_ELEMENTS) return null;
+  if (p.N * p.M * p.P * p.Q < TANH_MIN_ELEMENTS) return null;
+  if (coversImage(p) && !pool) return { y: gemmTanh(p, x, w, b), pooled: null };
+  if (!directApplies(p)) return null;
   if (pool && (p.P < 2 || p.Q < 2)) return null;
   return conv2dDirect(p, x, w, b, 'tanh', pool);
 }
@@ -107,6 +113,7 @@ export function convTanhPool(p: Conv2dParams, x: Float32Array, w: Float32Array, 
 export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array,
                                      pool: boolean, need: { dx: boolean; dw: boolean; db: boolean }):
     { dx: Float32Array | null; dw: Float32Array | null; dBias: Float32Array | null } {
+  if (coversImage(p)) return gemmTanhBackward(p, x, w, y, dy, need);
   const { N, M, P: H, Q: W } = p;
   const planes = N * M, len = planes * H * W;
   const P = pool ? H >> 1 : H, Q = pool ? W >> 1 : W;
@@ -122,12 +129,17 @@ export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float3
       // Element ranges start on 64-byte lines (16 floats), as elementwise.ts splits them.
       : ['f32_tanh_grad', splitRange(len, T, 16).map(([a, z]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, z - a])]];
     if (need.db) steps.push(['conv2d_backward_bias', splitRange(M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, N, M, H * W, a, z])]);
-    const dwp = directDw ? filterGradientSteps(r, p, putWithSlack(r, x), dzp, steps) : 0;
-    let dxp = 0;
-    if (need.dx) {
-      const d = dataGradientSteps(r, p, dzp, w);
-      steps.push(...d.steps);
-      dxp = d.dxp;
+    const filter: Array<[string, number[][]]> = [];
+    const dwp = directDw ? filterGradientSteps(r, p, putWithSlack(r, x), dzp, filter) : 0;
+    const data = need.dx ? dataGradientSteps(r, p, dzp, w) : null;
+    const dxp = data ? data.dxp : 0;
+    if (filter.length > 0 && data) {
+      // One parallel section for both gradients (each only reads dz), then the partials' sum.
+      const f = filter[0]![1][0]!, d = data.steps[0]![1][0]!;
+      const T = Math.max(filter[0]![1].length, data.steps[0]![1].length);
+      steps.push(['conv2d_direct_backward', Array.from({ length: T }, () => [...f, ...d])], ...filter.slice(1));
+    } else {
+      steps.push(...filter, ...(data ? data.steps : []));
     }
     return {
       steps,
@@ -247,4 +259,50 @@ function dataGradientSteps(r: Runtime, p: Conv2dParams, dyp: number, w: Float32A
   const next = r.arena.put(new Int32Array(1));
   const T = Math.min(threadsFor(r, 2 * p.N * p.M * p.P * p.Q * K), p.N);
   return { steps: [['conv2d_direct_backward_input', Array.from({ length: T }, () => [pp, dyp, wp, op, wop, dxp, next])]], dxp };
+}
+
+/** The tanh kernels' per-thread element ranges, as elementwise.ts splits them (starts on 64-byte lines). */
+function tanhSlices(r: Runtime, opsPerElement: number, n: number): Array<[number, number]> {
+  return splitRange(n, threadsFor(r, opsPerElement * n), 16).map(([a, z]) => [a, z - a]);
+}
+
+/**
+ * tanh(conv2d(x, w) + b) for a whole-image window (c5: y [N,M] = x [N,CHW] w^T + b, the GEMM
+ * conv2dForward runs) with the tanh in the same call.
+ */
+function gemmTanh(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array {
+  const K = p.C * p.H * p.W, ylen = p.N * p.M;
+  return call((r) => {
+    const xp = r.arena.put(x), wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
+    const yp = r.arena.alloc(ylen * 4);
+    const tanh: [string, number[][]] = ['f32_tanh', tanhSlices(r, 24, ylen).map(([a, n]) => [yp + 4 * a, yp + 4 * a, n])];
+    return { steps: [gemmStep(r, p.N, p.M, K, xp, wp, yp, bp, { transB: true, biasCols: b }), tanh], finish: () => r.arena.take(yp, ylen) };
+  });
+}
+
+/**
+ * gemmTanh's gradients in one call: dz = f32_tanh_grad(y, dy), the bias gradient (the sum of dz
+ * per filter), dx = dz w and dw = dz^T x, as conv.ts's whole-image calls compute them.
+ */
+function gemmTanhBackward(p: Conv2dParams, x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array,
+                          need: { dx: boolean; dw: boolean; db: boolean }): { dx: Float32Array | null; dw: Float32Array | null; dBias: Float32Array | null } {
+  const K = p.C * p.H * p.W, len = p.N * p.M;
+  return call((r) => {
+    const yp = r.arena.put(y), dyp = r.arena.put(dy), dzp = r.arena.alloc(len * 4);
+    const steps: Array<[string, number[][]]> = [['f32_tanh_grad', tanhSlices(r, 2, len).map(([a, n]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, n])]];
+    const dbp = need.db ? r.arena.alloc(p.M * 4) : 0;
+    if (need.db) steps.push(['conv2d_backward_bias', splitRange(p.M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, p.N, p.M, 1, a, z])]);
+    const wp = need.dx ? r.arena.put(w) : 0, dxp = need.dx ? r.arena.alloc(p.N * K * 4) : 0;
+    if (need.dx) steps.push(gemmStep(r, p.N, K, p.M, dzp, wp, dxp, 0));
+    const xp = need.dw ? r.arena.put(x) : 0, dwp = need.dw ? r.arena.alloc(p.M * K * 4) : 0;
+    if (need.dw) steps.push(gemmStep(r, p.M, K, p.N, dzp, xp, dwp, 0, { transA: true }));
+    return {
+      steps,
+      finish: () => ({
+        dx: need.dx ? r.arena.take(dxp, p.N * K) : null,
+        dw: need.dw ? r.arena.take(dwp, p.M * K) : null,
+        dBias: need.db ? r.arena.take(dbp, p.M) : null,
+      }),
+    };
+  });
 }

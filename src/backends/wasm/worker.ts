@@ -7,15 +7,6 @@ import { instantiate } from './loader.js';
 import { nodeModule } from './node.js';
 import { ARGS, DONE, FN, NARGS, SEQ, STATE, STATE_FAILED, STATE_READY, slotBase, type WorkerInit } from './protocol.js';
 
-/**
- * How long a worker polls for its next call before blocking in Atomics.wait. A training step's
- * calls come a fraction of a millisecond apart, and waking a blocked thread costs the caller
- * tens of microseconds per call (Atomics.notify) plus the wake-up itself: LeNet-5 at batch 64
- * on 2 threads ran 5.85 -> 5.29 ms per step (median) with 1 ms of polling, 5.57 with 0.3.
- * The price is up to this much CPU time after the last call of a burst.
- */
-const SPIN_MS = 0.5;
-
 function serve(init: WorkerInit): void {
   const i32 = new Int32Array(init.control);
   const f64 = new Float64Array(init.control);
@@ -34,10 +25,6 @@ function serve(init: WorkerInit): void {
   Atomics.store(i32, base + STATE, STATE_READY);
   Atomics.notify(i32, base + STATE);
   for (;;) {
-    // Spin a little before sleeping: a training step's next call usually comes within a few
-    // hundred microseconds, and waking a sleeping thread costs the caller tens of them.
-    const until = performance.now() + SPIN_MS;
-    while (Atomics.load(i32, base + SEQ) === seen && performance.now() < until) { /* spin */ }
     Atomics.wait(i32, base + SEQ, seen);
     seen = Atomics.load(i32, base + SEQ);
     const fn = i32[base + FN]!;
