@@ -9,8 +9,6 @@
 const PAGE = 65536;
 const ALIGN = 64; // a cache line: vectors never straddle one needlessly
 
-const ALIGN = 64; // a cache line: vectors never straddle one needlessly
-
 /** Node's Buffer, where there is one (not in a browser). */
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
 
