@@ -134,7 +134,7 @@ export function formatReport(report: BenchReport, format: 'text' | 'markdown' = 
       + `${report.machine.mallocTuned === false ? '; without the malloc tuning (src/cli/malloc-tuning.ts)' : report.machine.mallocTuned ? '; malloc tuning on (src/cli/malloc-tuning.ts)' : ''}`,
     '',
     'GFLOP/s = 2 * MACs / median time; N* = batch reduced from 32; "-" = not run (see JSON for why); '
-      + 'ratios are dnnkit on 2 threads over the peer; copy % = share of dnnkit 2t time copying into and out of wasm memory.',
+      + 'ratios are dnnkit on 2 threads over the peer; copy % = share of dnnkit 2t time the calling thread spends copying into and out of wasm memory (overlapped with the workers\' compute in staged and streamed calls).',
     '',
     render(layerTable(report)),
   ];
