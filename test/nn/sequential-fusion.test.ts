@@ -8,16 +8,12 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBackend } from '../for-each-backend.js';
+import { bits, nodeNames, oneByOne } from './fusion-helpers.js';
 import { BatchNorm1d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Sequential } from '../../src/nn/index.js';
 import type { Module } from '../../src/nn/index.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { randn } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-
-function bits(t: Tensor | null): number[] {
-  assert.ok(t);
-  return [...new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length)];
-}
 
 /** Forward + backward of a sum of squares (a gradient that is not all ones) through `run`. */
 function pass(net: Sequential, x: Tensor, run: (net: Sequential, x: Tensor) => Tensor) {
@@ -30,27 +26,6 @@ function pass(net: Sequential, x: Tensor, run: (net: Sequential, x: Tensor) => T
     stats: Object.values(net.stateDict()).map(bits),
   };
 }
-
-/** Names of the graph nodes below t. */
-function nodeNames(t: Tensor): string[] {
-  const names: string[] = [];
-  const seen = new Set<Tensor>();
-  const visit = (u: Tensor): void => {
-    if (seen.has(u) || !u.gradFn) return;
-    seen.add(u);
-    names.push(u.gradFn.name);
-    u.gradFn.inputs.forEach(visit);
-  };
-  visit(t);
-  return names;
-}
-
-/** The layers one by one (each through its own call: the unfused path). */
-const oneByOne = (net: Sequential, x: Tensor): Tensor => {
-  let y = x;
-  for (const m of net) y = m.call(y);
-  return y;
-};
 
 /** '2d': conv, BatchNorm2d, ReLU, a max pool (fused with them) and another conv after. */
 function build(kind: '2d' | '1d', pool: (() => Module) | undefined): Sequential {

@@ -8,17 +8,13 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBackend } from '../for-each-backend.js';
+import { bits, nodeNames, oneByOne } from './fusion-helpers.js';
 import { AvgPool2d, Conv2d, Flatten, Linear, Sequential, Tanh } from '../../src/nn/index.js';
 import type { Module } from '../../src/nn/index.js';
 import { getBackend } from '../../src/backends/registry.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { randn } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-
-function bits(t: Tensor | null): number[] {
-  assert.ok(t);
-  return [...new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length)];
-}
 
 /** Forward + backward of a sum of squares through `run`: output, input and parameter gradients. */
 function pass(net: Sequential, x: Tensor, run: (net: Sequential, x: Tensor) => Tensor) {
@@ -28,25 +24,6 @@ function pass(net: Sequential, x: Tensor, run: (net: Sequential, x: Tensor) => T
   y.mul(y).sum().backward();
   return { y: bits(y), dx: bits(x.grad), grads: net.parameters().map((p) => bits(p.grad)) };
 }
-
-function nodeNames(t: Tensor): string[] {
-  const names: string[] = [];
-  const seen = new Set<Tensor>();
-  const visit = (u: Tensor): void => {
-    if (seen.has(u) || !u.gradFn) return;
-    seen.add(u);
-    names.push(u.gradFn.name);
-    u.gradFn.inputs.forEach(visit);
-  };
-  visit(t);
-  return names;
-}
-
-const oneByOne = (net: Sequential, x: Tensor): Tensor => {
-  let y = x;
-  for (const m of net) y = m.call(y);
-  return y;
-};
 
 /** LeNet-5's layers (c5 a whole-image window, then tanh without pooling), for a 32x32 input. */
 function lenet(pool: () => Module = () => new AvgPool2d(2)): Sequential {
