@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertClose } from '../helpers.js';
 import { conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
-import { setPipelineMinBytes } from '../../src/backends/wasm/batch-pipeline.js';
+import { pipelineMinBytes, setPipelineMinBytes } from '../../src/backends/wasm/batch-pipeline.js';
 import { runtime, setMinParallelFlops, setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { conv2dEinsum } from '../../src/einsum/layers.js';
@@ -24,13 +24,14 @@ const shapes: Array<[string, Shape]> = [
 ];
 
 describe('wasm pipelined calls: stages give the one-stage bits', () => {
+  const defaultMinBytes = pipelineMinBytes();
   before(() => {
     setMinParallelFlops(0);
     setThreads(2);
     assert.equal(waitForThreads(), 1, 'the worker thread did not start');
   });
   after(() => {
-    setPipelineMinBytes(4 << 20);
+    setPipelineMinBytes(defaultMinBytes);
     setMinParallelFlops(2e6);
   });
 
