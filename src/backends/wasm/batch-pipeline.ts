@@ -10,7 +10,8 @@ import { splitRange, type Prepared, type Runtime, type Stage } from './runtime.j
 /**
  * Calls moving fewer bytes than this run as one stage. A stage costs a worker wake-up and a
  * barrier (~0.1 ms here) and hides ~3/4 of its copies: the fashion-cnn's conv2 at batch 64
- * (4.8 MB, ~8 ms) ran 5 % slower in 8 stages, ResNet-50's 1x1 at N=32 (128 MB, ~40 ms) 3-5 % faster.
+ * (4.8 MB, ~8 ms) ran 5 % slower in 8 stages, ResNet-50's 1x1 at N=32 (128 MB, ~40 ms) 0-5 % faster
+ * (bench/overlap-ab.ts).
  */
 let minBytes = 32 << 20;
 
