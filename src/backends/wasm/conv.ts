@@ -100,26 +100,11 @@ function depthwiseCall(r: Runtime, p: Conv2dParams, T: number, kernel: string, i
   const planes = p.N * p.C;
   // X_SLACK floats after the input, as for the dense forward (harmless for dy).
   const inp = r.arena.alloc((input.length + X_SLACK) * 4), outp = r.arena.alloc(planes * outPer * 4);
-  const parts = dwParts(r, planes, T);
-  const scratch = parts.map(() => r.arena.alloc(dwScratchBytes(p)));
-  const args = (t: number, ready: number, done: number, maxUnits: number): number[] =>
-    [...head(inp, outp), ...parts[t]!, scratch[t]!, ready, done, maxUnits];
-  if (parts.length < 2) {
-    r.arena.view().set(input, inp >> 2);
-    return { steps: [[kernel, parts.map((_, t) => args(t, 0, 0, planes))]], finish: () => r.arena.take(outp, planes * outPer) };
-  }
-  const unit = parts[0]![1]!;
-  const readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(Math.ceil(planes / unit)));
   const out = uninitializedFloat32(planes * outPer);
-  const view = r.arena.view(); // after the last allocation (a growing memory gets a new buffer)
-  const stream: Stream = {
-    // This thread's call takes one unit, between its copies; the workers' take all they can.
-    kernel: [kernel, parts.map((_, t) => args(t, readyAt, doneAt, t === 0 ? 1 : planes))],
-    items: planes, unit, readyAt, doneAt,
-    copyIn: (a, z) => view.set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer),
-    copyOut: (a, z) => out.set(view.subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
-  };
-  return { steps: [], stream, finish: () => out };
+  return depthwisePlan(r, p, T, kernel, planes, head(inp, outp),
+    (view, a, z) => view.set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer),
+    (view, a, z) => out.set(view.subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
+    () => out);
 }
 
 /**
@@ -134,31 +119,49 @@ function depthwiseFilterGradient(r: Runtime, p: Conv2dParams, x: Float32Array, d
   const xp = r.arena.alloc(x.length * 4), dyp = r.arena.alloc(dy.length * 4);
   const wlen = p.M * p.R * p.S;
   const dwp = r.arena.alloc(wlen * 4);
-  const T = threadsFor(r, 2 * macs(p));
-  const parts = dwParts(r, p.C, T);
-  const scratch = parts.map(() => r.arena.alloc(dwScratchBytes(p)));
+  const copyIn = (view: Float32Array, a: number, z: number): void => {
+    for (let n = 0; n < p.N; n++) {
+      const xa = (n * p.C + a) * HW, ya = (n * p.M + a * mult) * PQ;
+      view.set(x.subarray(xa, xa + (z - a) * HW), (xp >> 2) + xa);
+      view.set(dy.subarray(ya, ya + (z - a) * mult * PQ), (dyp >> 2) + ya);
+    }
+  };
+  // dw is small: nothing to copy out per unit; finish takes it whole.
+  return depthwisePlan(r, p, threadsFor(r, 2 * macs(p)), 'dwconv2d_backward_filter', p.C, [pp, xp, dyp, dwp],
+    copyIn, () => {}, () => r.arena.take(dwp, wlen));
+}
+
+/**
+ * The plan of a depthwise kernel call over `items` (planes, or channels for the filter
+ * gradient) that the threads claim from a counter (dwParts); `head` is the kernel's leading
+ * arguments. On one thread everything is copied in and the kernel runs once; on several the
+ * call streams (stream.ts). `copyIn` and `copyOut` move items [a, z) through `view`, the
+ * memory's view taken after the last allocation (a growing memory gets a new buffer); `finish`
+ * returns the result once everything is copied out.
+ */
+function depthwisePlan(r: Runtime, p: Conv2dParams, T: number, kernel: string, items: number, head: number[],
+  copyIn: (view: Float32Array, a: number, z: number) => void, copyOut: (view: Float32Array, a: number, z: number) => void,
+  finish: () => Float32Array): Prepared<Float32Array> {
+  const parts = dwParts(r, items, T);
+  const scratch = threadScratch(r, parts.length, dwScratchBytes(p));
   const args = (t: number, ready: number, done: number, maxUnits: number): number[] =>
-    [pp, xp, dyp, dwp, ...parts[t]!, scratch[t]!, ready, done, maxUnits];
-  const finish = (): Float32Array => r.arena.take(dwp, wlen);
+    [...head, ...parts[t]!, scratch[t]!, ready, done, maxUnits];
   if (parts.length < 2) {
-    r.arena.view().set(x, xp >> 2);
-    r.arena.view().set(dy, dyp >> 2);
-    return { steps: [['dwconv2d_backward_filter', parts.map((_, t) => args(t, 0, 0, p.C))]], finish };
+    copyIn(r.arena.view(), 0, items);
+    return { steps: [[kernel, [args(0, 0, 0, items)]]], finish: () => {
+      copyOut(r.arena.view(), 0, items);
+      return finish();
+    } };
   }
   const unit = parts[0]![1]!;
-  const readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(Math.ceil(p.C / unit)));
-  const view = r.arena.view(); // after the last allocation (a growing memory gets a new buffer)
+  const readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(Math.ceil(items / unit)));
+  const view = r.arena.view();
   const stream: Stream = {
-    kernel: ['dwconv2d_backward_filter', parts.map((_, t) => args(t, readyAt, doneAt, t === 0 ? 1 : p.C))],
-    items: p.C, unit, readyAt, doneAt,
-    copyIn: (a, z) => {
-      for (let n = 0; n < p.N; n++) {
-        const xa = (n * p.C + a) * HW, ya = (n * p.M + a * mult) * PQ;
-        view.set(x.subarray(xa, xa + (z - a) * HW), (xp >> 2) + xa);
-        view.set(dy.subarray(ya, ya + (z - a) * mult * PQ), (dyp >> 2) + ya);
-      }
-    },
-    copyOut: () => {}, // dw is small: finish takes it whole
+    // This thread's call takes one unit, between its copies; the workers' take all they can.
+    kernel: [kernel, parts.map((_, t) => args(t, readyAt, doneAt, t === 0 ? 1 : items))],
+    items, unit, readyAt, doneAt,
+    copyIn: (a, z) => copyIn(view, a, z),
+    copyOut: (a, z) => copyOut(view, a, z),
   };
   return { steps: [], stream, finish };
 }
