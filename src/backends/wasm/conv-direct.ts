@@ -11,7 +11,7 @@
 import type { Conv2dParams } from '../../einsum/types.js';
 import { call, splitRange, threadsFor, type Runtime } from './runtime.js';
 import { MIN_ELEMENTS as TANH_MIN_ELEMENTS } from './elementwise.js';
-import { conv2dBackwardFilter, coversImage } from './conv.js';
+import { conv2dBackwardFilter, coversImage, putParams } from './conv.js';
 import { gemmStep } from './gemm.js';
 
 /** The micro-tile's filter rows (assembly/gemm.ts MR). */
@@ -38,14 +38,6 @@ export function directApplies(p: Conv2dParams): boolean {
     p.dilationH === 1 && p.dilationW === 1 && p.P === p.H - p.R + 1 && p.Q === p.W - p.S + 1 &&
     p.C * p.R * p.S <= KC && p.C * p.H * p.W <= MAX_IMAGE_FLOATS && p.M <= MAX_FILTERS &&
     p.Q >= 4 && p.Q % 8 !== 0;
-}
-
-/** The 16-int parameter block assembly/params.ts reads. */
-function putParams(r: Runtime, p: Conv2dParams): number {
-  return r.arena.put(Int32Array.from([
-    p.N, p.C, p.H, p.W, p.M, p.R, p.S, p.P, p.Q,
-    p.strideH, p.strideW, p.padTop, p.padLeft, p.dilationH, p.dilationW, p.groups,
-  ]));
 }
 
 /**

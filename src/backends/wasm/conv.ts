@@ -23,7 +23,7 @@ const PACK_ALONE_FLOATS = 1 << 16;
 const X_SLACK = NR;
 
 /** The 16-int parameter block assembly/params.ts reads. */
-function putParams(r: Runtime, p: Conv2dParams): number {
+export function putParams(r: Runtime, p: Conv2dParams): number {
   return r.arena.put(Int32Array.from([
     p.N, p.C, p.H, p.W, p.M, p.R, p.S, p.P, p.Q,
     p.strideH, p.strideW, p.padTop, p.padLeft, p.dilationH, p.dilationW, p.groups,
