@@ -44,9 +44,6 @@ function mayBlock(): boolean {
   return typeof g.WorkerGlobalScope === 'function' && globalThis instanceof g.WorkerGlobalScope;
 }
 
-/** How long `join` spins for the workers before it sleeps. */
-const JOIN_SPIN_MS = 0.05;
-
 /** A worker not ready this long after its start is given up on (threads are disabled). */
 const START_TIMEOUT_MS = 30000;
 
@@ -137,10 +134,6 @@ export class Pool {
     } catch (e) {
       err = e;
     }
-    // The workers usually finish within microseconds of this thread: spin briefly before
-    // sleeping, as a futex wake-up costs more than that.
-    const spinUntil = performance.now() + JOIN_SPIN_MS;
-    while (Atomics.load(this.i32, DONE) < s.posted && performance.now() < spinUntil) { /* spin */ }
     for (;;) {
       const done = Atomics.load(this.i32, DONE);
       if (done >= s.posted) break;
