@@ -5,6 +5,7 @@
  * wrong answer cannot win.
  */
 import { hasMallocTuning } from '../src/cli/malloc-tuning.js';
+import { loadedVariant } from '../src/backends/wasm/loader.js';
 import os from 'node:os';
 import type { LayerCase } from './cases.js';
 import { LAYER_CASES, TINY_CASE, convParams, effectiveBatch, macsOf } from './cases.js';
@@ -58,7 +59,8 @@ export interface TrainResult {
 export interface BenchReport {
   date: string;
   quick: boolean;
-  machine: { cpus: number; model: string; node: string; loadStart: number[]; loadEnd: number[]; /** glibc thresholds of src/cli/malloc-tuning.ts set */ mallocTuned?: boolean };
+  machine: { cpus: number; model: string; node: string; loadStart: number[]; loadEnd: number[]; /** glibc thresholds of src/cli/malloc-tuning.ts set */ mallocTuned?: boolean;
+  /** Which build of dnnkit's kernels ran: 'relaxed' (fused multiply-add) or 'simd' (src/cli/relaxed-simd.ts) */ wasmVariant?: string };
   peers: Array<{ id: string; label: string; available: boolean; reason?: string }>;
   layers: LayerRow[];
   training: { model: 'lenet5'; batch: number; results: TrainResult[] } | null;
@@ -199,6 +201,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     report.training = { model: 'lenet5', batch, results };
   }
   report.machine.loadEnd = os.loadavg();
+  if (loadedVariant) report.machine.wasmVariant = loadedVariant;
   report.durationSec = (performance.now() - t0) / 1000;
   return report;
 }

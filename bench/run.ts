@@ -10,7 +10,8 @@
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { MALLOC_TUNING, hasMallocTuning, wantsMallocTuning } from '../src/cli/malloc-tuning.js';
+import { hasMallocTuning } from '../src/cli/malloc-tuning.js';
+import { reexecPlan } from '../src/cli/reexec.js';
 import { Command } from 'commander';
 import { ALL_PEER_IDS, runBench } from './harness.js';
 import { formatReport } from './table.js';
@@ -30,10 +31,11 @@ const program = new Command('bench')
 
 async function main(): Promise<void> {
   program.parse();
-  if (wantsMallocTuning()) {
-    // Run the way the dnnkit command runs (src/cli/malloc-tuning.ts): every peer in this
-    // process gets the same allocator, so the ratios stay fair.
-    const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...MALLOC_TUNING } });
+  const reexec = reexecPlan();
+  if (reexec) {
+    // Run the way the dnnkit command runs (src/cli/reexec.ts): every peer in this process gets
+    // the same allocator and the same WebAssembly features, so the ratios stay fair.
+    const child = spawnSync(process.execPath, [...reexec.nodeArgs, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...reexec.env } });
     process.exit(child.status ?? 1);
   }
   if (!hasMallocTuning()) process.stderr.write('bench: running without the malloc tuning of src/cli/malloc-tuning.ts (fresh arrays page-fault in; memory-bound cells are slower)\n');

@@ -131,7 +131,8 @@ export function formatReport(report: BenchReport, format: 'text' | 'markdown' = 
   const parts = [
     `${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.machine.cpus} cores (${report.machine.model}), Node ${report.machine.node}, `
       + `load average ${load(report.machine.loadStart)} at start, ${load(report.machine.loadEnd)} at end; ${report.durationSec.toFixed(0)} s${report.quick ? ' (quick run)' : ''}`
-      + `${report.machine.mallocTuned === false ? '; without the malloc tuning (src/cli/malloc-tuning.ts)' : report.machine.mallocTuned ? '; malloc tuning on (src/cli/malloc-tuning.ts)' : ''}`,
+      + `${report.machine.mallocTuned === false ? '; without the malloc tuning (src/cli/malloc-tuning.ts)' : report.machine.mallocTuned ? '; malloc tuning on (src/cli/malloc-tuning.ts)' : ''}`
+      + `${report.machine.wasmVariant ? `; dnnkit's ${report.machine.wasmVariant === 'relaxed' ? 'relaxed-SIMD (fused multiply-add)' : 'SIMD128'} kernels` : ''}`,
     '',
     'GFLOP/s = 2 * MACs / median time; N* = batch reduced from 32; "-" = not run (see JSON for why); '
       + 'ratios are dnnkit on 2 threads over the peer; copy % = share of dnnkit 2t time the calling thread spends copying into and out of wasm memory (overlapped with the workers\' compute in staged and streamed calls).',

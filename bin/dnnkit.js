@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // The dnnkit command: runs the compiled CLI (npm install builds it via the prepare script).
 import { spawn } from 'node:child_process';
-import { MALLOC_TUNING, wantsMallocTuning } from '../dist/src/cli/malloc-tuning.js';
+import { reexecPlan } from '../dist/src/cli/reexec.js';
 
-// Why a re-exec: see src/cli/malloc-tuning.ts (fresh result arrays page-faulting in; a training
-// step of the default CNN: ~148 -> ~120 ms CPU, `node --import tsx bench/train-step.ts`).
-// DNNKIT_NO_REEXEC=1 or a user's own MALLOC_* settings skip this. stdio is inherited and the
-// exit code or signal passed back unchanged.
+// Why a re-exec: see src/cli/reexec.ts (malloc tuning: fresh result arrays page-faulting in, a
+// training step of the default CNN ~148 -> ~120 ms CPU, `node --import tsx bench/train-step.ts`;
+// relaxed SIMD behind a flag in Node 20). DNNKIT_NO_REEXEC=1 skips it. stdio is inherited and
+// the exit code or signal passed back unchanged.
 const env = process.env;
-if (wantsMallocTuning(env)) {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+const reexec = reexecPlan(env);
+if (reexec) {
+  const child = spawn(process.execPath, [...reexec.nodeArgs, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...env, ...MALLOC_TUNING, DNNKIT_PARENT_PID: String(process.pid) },
+    env: { ...env, ...reexec.env, DNNKIT_PARENT_PID: String(process.pid) },
   });
   // Ctrl-C, Ctrl-\ and a closed terminal signal the whole foreground process group, so the
   // child already has them; the wrapper just waits for it to finish. SIGTERM usually comes to

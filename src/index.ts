@@ -9,7 +9,7 @@ export { noGrad, enableGrad, isGradEnabled } from './autograd/graph.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export { setBackend, getBackend, listBackends } from './backends/registry.js';
 // Importing the wasm backend registers it (and makes it the default) where it can run.
-export { setThreads, getThreads, initWasm } from './backends/wasm/index.js';
+export { setThreads, getThreads, initWasm, wasmKernels } from './backends/wasm/index.js';
 export * as F from './ops/functional.js';
 // The einsum engine: `einsum(spec, operands)` plus, under `Einsum`, the parser, loop-nest
 // printer, MAC counter, gradient rule and the builders giving each layer's einsum.

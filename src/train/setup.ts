@@ -63,6 +63,14 @@ export async function selectBackend(name: string | undefined, threads: number | 
   return getBackend().name;
 }
 
+/** How a run's header names the backend: 'wasm (relaxed SIMD, 2 threads)', 'reference'. */
+export async function backendLabel(name: string, threads: number | undefined): Promise<string> {
+  if (name !== 'wasm') return name;
+  const { wasmKernels } = await import('../backends/wasm/index.js');
+  const details = [wasmKernels() === 'relaxed' ? 'relaxed SIMD' : 'SIMD128', ...(threads ? [`${threads} threads`] : [])];
+  return `wasm (${details.join(', ')})`;
+}
+
 export interface Loaders {
   data: LoadedDataset;
   trainSet: ByteImageDataset;

@@ -9,6 +9,11 @@ import { existsSync } from 'node:fs';
 
 const fromSource = import.meta.url.endsWith('.ts');
 
+/** Whether cliArgs starts bin/dnnkit.js (which restarts itself: src/cli/reexec.ts), not main directly. */
+export function runsWrapper(): boolean {
+  return cliArgs([])[0]!.endsWith('dnnkit.js');
+}
+
 /** The argv (after node) that starts the CLI. */
 export function cliArgs(args: string[]): string[] {
   // A file, not `node -e`: the wasm backend's worker threads inherit the exec arguments.

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, startCli } from './run-cli.js';
+import { runCli, runsWrapper, startCli } from './run-cli.js';
+import { hasRelaxedSimd, relaxedSimdArgs } from '../../src/cli/relaxed-simd.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
 import type { TrainState } from '../../src/train/fit.js';
 import { readIdxImagesAndLabels } from '../../src/data/idx.js';
@@ -20,6 +21,10 @@ test('dnnkit train on the bundled sample beats chance by far and writes checkpoi
   const r = await runCli(['train', ...COMMON, '--limit', '1200', '--test-limit', '300', '--epochs', '2', '--out', out]);
   assert.equal(r.code, 0, `train failed: ${r.stderr}\n${r.stdout}`);
   assert.match(r.stdout, /data: fashion-mnist from .*fashion-mnist-sample \(--data\)/);
+  // The command runs the relaxed-SIMD kernels where this Node has them, or (through its
+  // restart) has them behind a flag it knows.
+  const relaxed = hasRelaxedSimd() || (runsWrapper() && relaxedSimdArgs([], {}).length > 0);
+  assert.match(r.stdout, new RegExp(`backend wasm \\(${relaxed ? 'relaxed SIMD' : 'SIMD128'}, 2 threads\\)`));
   assert.match(r.stdout, /epoch 2\/2: train loss/);
   for (const f of ['checkpoint.dnnkit', 'metrics.csv', 'metrics.json', 'training.svg']) assert.ok(existsSync(join(out, f)), `${f} written`);
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));

@@ -20,7 +20,7 @@ import {
 } from './batchnorm.js';
 import { unary, unaryGrad } from './elementwise.js';
 import { convTanhPool, convTanhPoolBackward } from './conv-direct.js';
-import { compileKernelModule, unsupportedReason } from './loader.js';
+import { compileKernelModule, loadedVariant, setLoadedVariant, unsupportedReason } from './loader.js';
 import { provideModule } from './runtime.js';
 
 export { setThreads, getThreads, wasmMemoryBytes } from './runtime.js';
@@ -40,6 +40,16 @@ export const wasm: Backend = {
   convTanhPool,
   convTanhPoolBackward,
 };
+
+/**
+ * Which build of the kernels the wasm backend runs: 'relaxed' (relaxed SIMD: fused multiply-add,
+ * Chrome, Node 22, Node 20 with --experimental-wasm-relaxed-simd, as the dnnkit command runs),
+ * 'simd' (SIMD128), or null when the backend is unavailable.
+ * @example wasmKernels()  // 'relaxed'
+ */
+export function wasmKernels(): 'relaxed' | 'simd' | null {
+  return wasmAvailable ? loadedVariant : null;
+}
 
 /** Whether the wasm backend is registered (and the default) in this process. */
 export let wasmAvailable = false;
@@ -87,6 +97,7 @@ export async function initWasm(url: string | URL): Promise<boolean> {
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (!WebAssembly.validate(bytes)) continue;
     provideModule(await WebAssembly.compile(bytes));
+    setLoadedVariant(file.endsWith('dnnkit-relaxed.wasm') ? 'relaxed' : 'simd');
     registerBackend(wasm, { makeDefault: true });
     wasmAvailable = true;
     return true;

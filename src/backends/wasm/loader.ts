@@ -50,6 +50,11 @@ function wasmCandidates(file: string): URL[] {
 /** Which module variant was loaded: 'relaxed' (fused multiply-add) or 'simd'. */
 export let loadedVariant: 'relaxed' | 'simd' | null = null;
 
+/** Record the variant a host compiled itself (a browser's initWasm). */
+export function setLoadedVariant(variant: 'relaxed' | 'simd'): void {
+  loadedVariant = variant;
+}
+
 /**
  * Compile the kernel module synchronously from the package's build/ folder (Node): the
  * relaxed-SIMD build where this engine validates it (validating the module itself is the

@@ -11,7 +11,7 @@ import { progressCallbacks } from '../progress.js';
 import { loadCheckpoint } from '../../io/checkpoint.js';
 import { fit, CHECKPOINT_FILE, type TrainState } from '../../train/fit.js';
 import { ACTIVATIONS, MODEL_NAMES, type ActivationName, type ModelConfig } from '../../train/default-model.js';
-import { DEFAULT_LR, OPTIMIZERS, makeEma, makeLoaders, makeModel, makeOptimizer, makeScheduler, selectBackend, type OptimizerName, type TrainSettings } from '../../train/setup.js';
+import { DEFAULT_LR, OPTIMIZERS, makeEma, makeLoaders, makeModel, makeOptimizer, makeScheduler, selectBackend, backendLabel, type OptimizerName, type TrainSettings } from '../../train/setup.js';
 import { SCHEDULES, type ScheduleName } from '../../train/schedules.js';
 import { trainingPlot } from '../../train/plot-run.js';
 import { DATASET_NAMES, type DatasetName } from '../../data/fashion-mnist.js';
@@ -148,7 +148,7 @@ async function runTrain(o: TrainOptions, cmd: Command): Promise<void> {
   const scheduler = makeScheduler({ ...settings, epochs: originalEpochs }, optimizer, loaders.train.length);
   const ema = makeEma(settings, model);
   const weights = model.parameters().reduce((n, p) => n + p.size, 0);
-  say(`dnnkit train: ${describeModel(settings.model)}, ${weights.toLocaleString('en-US')} weights | backend ${backend}${threads && backend === 'wasm' ? ` (${threads} threads)` : ''}`);
+  say(`dnnkit train: ${describeModel(settings.model)}, ${weights.toLocaleString('en-US')} weights | backend ${await backendLabel(backend, threads)}`);
   say(`data: ${settings.dataset} from ${loaders.data.source.description}`);
   say(`train ${loaders.trainSet.length} images${settings.augment ? ' (augmented)' : ''}, test ${loaders.testSet.length} | ${settings.epochs} epochs × ${loaders.train.length} batches of ${settings.batchSize} | ${settings.optimizer} lr ${settings.lr} schedule ${settings.schedule}${settings.labelSmoothing ? ` | label smoothing ${settings.labelSmoothing}` : ''}${ema ? ` | weight average (EMA ${ema.decay})` : ''} | seed ${settings.seed}`);
   say(`output: ${out}${resume ? ` (resuming at epoch ${resume.epoch + 1}, batch ${resume.batch}, step ${resume.step})` : ''}`);
