@@ -24,15 +24,14 @@ export function paddedRows(Mg: i32): i32 {
 }
 
 /**
- * Pack panels [u0, u1) of the filter w [M, Cg*R*S] into `ap`. Panel u is MR rows of group
+ * Pack panels [u0, u1) of the filter w [M, Cg*R*S] into `ap`, in K blocks of depth `kstep`. Panel u is MR rows of group
  * u / (Mgp/MR); group g's packed filter starts at ap + g*Mgp*K floats, and within it the K block
  * starting at pc (depth kc) at + pc*Mgp, panel i of that block at + i*MR*kc: exactly what packA
  * writes for an Mgp x kc block, so the macro-kernel reads any rows [m0, m1) of a block in place.
  */
-export function packConvFilter(cp: ConvParams, w: usize, ap: usize, u0: i32, u1: i32): void {
+export function packConvFilter(cp: ConvParams, w: usize, ap: usize, u0: i32, u1: i32, kstep: i32): void {
   const G = cp.G, Mg = cp.M / G, K = (cp.C / G) * cp.R * cp.S;
   const Mgp = paddedRows(Mg), panels = Mgp / MR;
-  const kstep = kStep(K);
   for (let u = u0; u < u1; u++) {
     const g = u / panels, i0 = (u - g * panels) * MR;
     const rows = min(MR, Mg - i0);

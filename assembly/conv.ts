@@ -46,9 +46,52 @@ function colBuffer(scratch: usize): usize {
  */
 const FWD_B_FLOATS: i32 = 1 << 16;
 
+/**
+ * Blocks the forward pass cuts K into at least, where each keeps >= MIN_STREAM_DEPTH rows of
+ * whole channels: a call whose input is still being copied in can then start on the first
+ * block (conv2d_forward_streamed). The depth depends on the layer alone, never on the threads
+ * or the batch, so every way of running a layer sums in the same order.
+ */
+const STREAM_BLOCKS: i32 = 4;
+const MIN_STREAM_DEPTH: i32 = 64;
+
+/**
+ * The forward pass's K block depth: kStep(K) (blocks <= KC), or, for a layer the streamed
+ * kernel can run (one group, B packed from the image), finer, down to STREAM_BLOCKS blocks, when
+ * that keeps blocks of >= MIN_STREAM_DEPTH rows made of whole channels (a multiple of R*S, and
+ * of 4).
+ */
+function forwardKStep(cp: ConvParams): i32 {
+  const RS = cp.R * cp.S, K = (cp.C / cp.G) * RS;
+  const align = RS % 4 == 0 ? RS : RS % 2 == 0 ? RS * 2 : RS * 4;
+  const coarse = kStep(K);
+  const packedFromImage = isPointwise(cp) || rowsPackable(cp);
+  if (cp.G != 1 || !packedFromImage || K / STREAM_BLOCKS < MIN_STREAM_DEPTH || align > KC) return coarse;
+  const blocks = max((K + KC - 1) / KC, STREAM_BLOCKS);
+  const step = ((K + blocks - 1) / blocks + align - 1) / align * align;
+  return step <= KC ? step : coarse;
+}
+
+/** The forward K block depth for the host: it streams calls in blocks of whole channels. */
+export function convForwardKStep(pp: usize): i32 {
+  return forwardKStep(paramsAt(pp));
+}
+
+/**
+ * K blocks a conv2d_forward_streamed call of this layer would wait on, or 0 where it does not
+ * apply: groups, im2col (B not packed from the image), or blocks that are not whole channels.
+ */
+export function convForwardStreamBlocks(pp: usize): i32 {
+  const cp = paramsAt(pp);
+  const RS = cp.R * cp.S, K = cp.C * RS, kstep = forwardKStep(cp);
+  if (cp.G != 1 || !(isPointwise(cp) || rowsPackable(cp)) || kstep % RS != 0) return 0;
+  return (K + kstep - 1) / kstep;
+}
+
 /** Pack the filter for conv2d_forward: panels [u0, u1) of packConvFilter (assembly/conv-pack.ts). */
 export function conv2d_pack_filter(pp: usize, w: usize, ap: usize, u0: i32, u1: i32): void {
-  packConvFilter(paramsAt(pp), w, ap, u0, u1);
+  const cp = paramsAt(pp);
+  packConvFilter(cp, w, ap, u0, u1, forwardKStep(cp));
 }
 
 /**
@@ -65,46 +108,105 @@ export function conv2d_pack_filter(pp: usize, w: usize, ap: usize, u0: i32, u1: 
 export function conv2d_forward(pp: usize, x: usize, ap: usize, bias: usize, y: usize,
                                nb: i32, mb: i32, next: usize, scratch: usize): void {
   const cp = paramsAt(pp);
+  const K = (cp.C / cp.G) * cp.R * cp.S;
+  const kstep = forwardKStep(cp);
+  const units = forwardBlocks(cp, nb, mb);
+  for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
+    forwardUnit(cp, x, ap, bias, y, nb, mb, u, 0, K, kstep, scratch);
+  }
+}
+
+/** Units of conv2d_forward: images x groups x pixel blocks x filter-row blocks. */
+// @ts-ignore: decorator
+@inline
+function forwardBlocks(cp: ConvParams, nb: i32, mb: i32): i32 {
+  const PQ = cp.P * cp.Q, Mg = cp.M / cp.G;
+  return cp.N * cp.G * ((PQ + nb - 1) / nb) * ((Mg + mb - 1) / mb);
+}
+
+/**
+ * Unit u of conv2d_forward over K rows [k0, k1) (whole blocks of depth kstep): the first block
+ * writes y (with the bias), later ones add to it.
+ */
+function forwardUnit(cp: ConvParams, x: usize, ap: usize, bias: usize, y: usize, nb: i32, mb: i32,
+                     u: i32, k0: i32, k1: i32, kstep: i32, scratch: usize): void {
   const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, K = Cg * cp.R * cp.S;
   const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
   const Mgp = paddedRows(Mg);
-  const kstep = kStep(K);
   const sb = (scratch + 15) & ~<usize>15;
   const tile = sb + (<usize>(MC * KC + KC * NC) << 2);
-  const col = colBuffer(scratch);
   const pointwise = isPointwise(cp);
   const rows = !pointwise && rowsPackable(cp);
-  const viaCol = !pointwise && !rows;
   const mode = bias != 0 ? 2 : 0;
   const ldcb = <usize>PQ << 2;
   const jBlocks = (PQ + nb - 1) / nb, mBlocks = (Mg + mb - 1) / mb;
-  const units = cp.N * G * jBlocks * mBlocks;
-  for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
-    // Unit order: filter-row block fastest, then pixel block, group, image.
-    let t = u;
-    const mi = t % mBlocks; t /= mBlocks;
-    const ji = t % jBlocks; t /= jBlocks;
-    const g = t % G;
-    const n = t / G;
-    const m0 = mi * mb, mEnd = min(Mg, m0 + mb);
-    const ja = ji * nb, jn = min(nb, PQ - ja);
-    const apg = ap + ((<usize>g * <usize>Mgp * <usize>K) << 2);
-    const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
-    const yg = y + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
-    if (viaCol) im2col(cp, xg, 0, Cg, ja, ja + jn, col, jn);
-    for (let pc = 0; pc < K; pc += kstep) {
-      const kc = min(kstep, K - pc);
-      if (rows) packConvRows(cp, xg, pc, kc, ja, jn, sb);
-      else if (pointwise) packB(kc, jn, xg + ((<usize>pc * HW + <usize>ja) << 2), HW, 1, sb);
-      else packB(kc, jn, col + (<usize>(pc * jn) << 2), <usize>jn, 1, sb);
-      const m = pc == 0 ? mode : 1;
-      const apb = apg + (<usize>(pc * Mgp) << 2);
-      for (let ic = m0; ic < mEnd; ic += MC) {
-        const mc = min(MC, mEnd - ic);
-        f32_gemm_macro_4x8(mc, jn, kc, apb + (<usize>(ic * kc) << 2), sb,
-          yg + <usize>ic * ldcb + (<usize>ja << 2), ldcb, m,
-          m == 2 ? bias + (<usize>(g * Mg + ic) << 2) : 0, tile);
-      }
+  // Unit order: filter-row block fastest, then pixel block, group, image.
+  let t = u;
+  const mi = t % mBlocks; t /= mBlocks;
+  const ji = t % jBlocks; t /= jBlocks;
+  const g = t % G;
+  const n = t / G;
+  const m0 = mi * mb, mEnd = min(Mg, m0 + mb);
+  const ja = ji * nb, jn = min(nb, PQ - ja);
+  const apg = ap + ((<usize>g * <usize>Mgp * <usize>K) << 2);
+  const xg = x + ((<usize>n * cp.C + <usize>g * Cg) * HW << 2);
+  const yg = y + ((<usize>n * cp.M + <usize>g * Mg) * <usize>PQ << 2);
+  const col = colBuffer(scratch);
+  if (!pointwise && !rows) im2col(cp, xg, 0, Cg, ja, ja + jn, col, jn);
+  for (let pc = k0; pc < k1; pc += kstep) {
+    const kc = min(kstep, K - pc);
+    if (rows) packConvRows(cp, xg, pc, kc, ja, jn, sb);
+    else if (pointwise) packB(kc, jn, xg + ((<usize>pc * HW + <usize>ja) << 2), HW, 1, sb);
+    else packB(kc, jn, col + (<usize>(pc * jn) << 2), <usize>jn, 1, sb);
+    const m = pc == 0 ? mode : 1;
+    const apb = apg + (<usize>(pc * Mgp) << 2);
+    for (let ic = m0; ic < mEnd; ic += MC) {
+      const mc = min(MC, mEnd - ic);
+      f32_gemm_macro_4x8(mc, jn, kc, apb + (<usize>(ic * kc) << 2), sb,
+        yg + <usize>ic * ldcb + (<usize>ja << 2), ldcb, m,
+        m == 2 ? bias + (<usize>(g * Mg + ic) << 2) : 0, tile);
+    }
+  }
+}
+
+/** Spins before a streamed unit gives up on a wait (seconds: only a failed thread takes that long). */
+const SPIN_LIMIT: i64 = 1 << 32;
+
+/** Spin until the i32 at `at` is >= `value`; false if it was not within SPIN_LIMIT loads. */
+function awaitAtLeast(at: usize, value: i32): bool {
+  for (let i: i64 = 0; i < SPIN_LIMIT; i++) if (atomic.load<i32>(at) >= value) return true;
+  return false;
+}
+
+/**
+ * conv2d_forward while the host is still copying the input in (src/backends/wasm/conv.ts): the
+ * i32 at `ready` counts the K blocks of depth convForwardKStep copied in so far (every image's
+ * channels of the block; the host raises it). The units are conv2d_forward's, run in two
+ * phases: first every unit's first K block (a thread starts as soon as that block is in), then
+ * every unit's other blocks, each waiting for its block to be in and for its own first phase to
+ * be done (`progress`: one zeroed i32 per unit, set to 1 then). The sums run in conv2d_forward's
+ * order, so the result has its bits. Needs the B matrix packed from the image (1x1 or
+ * rowsPackable: no im2col). A wait that never ends (a thread failed) sets the i32 at `failed`.
+ */
+export function conv2d_forward_streamed(pp: usize, x: usize, ap: usize, bias: usize, y: usize, nb: i32, mb: i32,
+                                        next: usize, scratch: usize, ready: usize, progress: usize, failed: usize): void {
+  const cp = paramsAt(pp);
+  const K = (cp.C / cp.G) * cp.R * cp.S;
+  const kstep = forwardKStep(cp);
+  const units = forwardBlocks(cp, nb, mb);
+  const blocks = (K + kstep - 1) / kstep;
+  for (let v = atomic.add<i32>(next, 1); v < 2 * units; v = atomic.add<i32>(next, 1)) {
+    if (v < units) {
+      if (!awaitAtLeast(ready, 1)) { atomic.store<i32>(failed, 1); return; }
+      forwardUnit(cp, x, ap, bias, y, nb, mb, v, 0, min(kstep, K), kstep, scratch);
+      atomic.store<i32>(progress + (<usize>v << 2), 1);
+      continue;
+    }
+    const u = v - units;
+    if (!awaitAtLeast(progress + (<usize>u << 2), 1)) { atomic.store<i32>(failed, 1); return; }
+    for (let b = 1; b < blocks; b++) {
+      if (!awaitAtLeast(ready, b + 1)) { atomic.store<i32>(failed, 1); return; }
+      forwardUnit(cp, x, ap, bias, y, nb, mb, u, b * kstep, min(K, (b + 1) * kstep), kstep, scratch);
     }
   }
 }
@@ -117,7 +219,7 @@ export function conv2d_forward(pp: usize, x: usize, ap: usize, bias: usize, y: u
 export function convForwardMaxPixels(pp: usize): i32 {
   const cp = paramsAt(pp);
   const K = (cp.C / cp.G) * cp.R * cp.S;
-  let nb = max(NR, FWD_B_FLOATS / kStep(K) / NR * NR);
+  let nb = max(NR, FWD_B_FLOATS / forwardKStep(cp) / NR * NR);
   if (!isPointwise(cp) && !rowsPackable(cp)) nb = min(nb, chunkFor(K));
   return nb;
 }

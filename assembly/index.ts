@@ -2,8 +2,9 @@
 // (shared) memory the host imports; the host owns all allocation (see src/backends/wasm).
 
 export { f32_gemm, f32_gemm_strided, gemmScratchBytes } from './gemm';
-export { conv2d_pack_filter, conv2d_forward, conv2d_backward_input, conv2d_backward_filter, conv2d_backward_bias,
-  convScratchBytes, convForwardMaxPixels } from './conv';
+export { conv2d_pack_filter, conv2d_forward, conv2d_forward_streamed, conv2d_backward_input, conv2d_backward_filter,
+  conv2d_backward_bias, convScratchBytes, convForwardMaxPixels, convForwardKStep,
+  convForwardStreamBlocks } from './conv';
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

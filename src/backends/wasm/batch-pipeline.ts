@@ -46,8 +46,7 @@ export function batchPipeline(r: Runtime, c: BatchCall, before: Array<[string, n
   kernel: (n0: number, n: number, inAt: number, outAt: number) => [string, number[][]]): Prepared<Float32Array> {
   const { N, inPer, outPer, input } = c;
   const inp = r.arena.alloc((input.length + (c.slack ?? 0)) * 4), outp = r.arena.alloc(N * outPer * 4);
-  const moved = (input.length + N * outPer) * 4;
-  const ranges = c.T < 2 || N < 2 || moved < minBytes ? [[0, N] as [number, number]] : stageRanges(N);
+  const ranges = pipelined(c) ? stageRanges(N) : [[0, N] as [number, number]];
   const slice = (a: number, z: number): [string, number[][]] => kernel(a, z - a, inp + a * inPer * 4, outp + a * outPer * 4);
   if (ranges.length === 1) {
     r.arena.view().set(input, inp >> 2);
@@ -60,6 +59,11 @@ export function batchPipeline(r: Runtime, c: BatchCall, before: Array<[string, n
     copyOut: () => out.set(r.arena.view().subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
   }));
   return { steps: before, stages, finish: () => out };
+}
+
+/** Whether batchPipeline cuts this call into stages (several threads, images and enough bytes). */
+export function pipelined(c: BatchCall): boolean {
+  return c.T >= 2 && c.N >= 2 && (c.input.length + c.N * c.outPer) * 4 >= minBytes;
 }
 
 /**

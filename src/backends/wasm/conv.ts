@@ -9,7 +9,8 @@ import type { Prepared, Runtime } from './runtime.js';
 import type { Stream } from './stream.js';
 import { uninitializedFloat32 } from './arena.js';
 import { call, splitRange, threadsFor } from './runtime.js';
-import { batchPipeline } from './batch-pipeline.js';
+import { batchPipeline, pipelined } from './batch-pipeline.js';
+import { streamBlocks, streamedForward, streamingEnabled } from './conv-stream.js';
 import { gemm } from './gemm.js';
 import {
   conv2dDirect, conv2dDirectBackwardFilter, conv2dDirectBackwardInput, directApplies, directFilterGradientApplies,
@@ -77,7 +78,12 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     // X_SLACK floats after x: packConvRows loads whole vectors at the image's right border and
     // masks the lanes past it (the arena's earlier allocations cover the left border's).
     const batch = { N: p.N, T, input: x, inPer: p.C * p.H * p.W, outPer: p.M * p.P * p.Q, slack: X_SLACK };
-    return batchPipeline(r, batch, [['conv2d_pack_filter', pack]], (n0, n, xq, yq) => {
+    const before: Array<[string, number[][]]> = [['conv2d_pack_filter', pack]];
+    // Too few bytes to pipeline by images, but the workers can start on the first channels.
+    if (T >= 2 && streamingEnabled() && !pipelined(batch) && streamBlocks(r, pp) >= 2) {
+      return streamedForward(r, p, x, { pp, ap, bp, scratch, ...forwardUnits(p, T, maxNb), slack: X_SLACK }, before);
+    }
+    return batchPipeline(r, batch, before, (n0, n, xq, yq) => {
       const q = { ...p, N: n };
       const { nb, mb } = forwardUnits(q, T, maxNb);
       // The threads take units of work from this counter (see assembly/conv.ts conv2d_forward).

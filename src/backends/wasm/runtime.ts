@@ -13,7 +13,7 @@ import { runStream, type Stream } from './stream.js';
 
 /** Kernel exports that may run on worker threads (the pool addresses them by index). */
 export const KERNEL_NAMES = [
-  'f32_gemm', 'f32_gemm_strided', 'conv2d_pack_filter', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
+  'f32_gemm', 'f32_gemm_strided', 'conv2d_pack_filter', 'conv2d_forward', 'conv2d_forward_streamed', 'conv2d_backward_input', 'conv2d_backward_filter', 'conv2d_backward_bias',
   'dwconv2d_forward', 'dwconv2d_backward_input', 'dwconv2d_backward_filter',
   'f32_relu', 'f32_relu_grad', 'f32_relu6', 'f32_relu6_grad',
   'bn_train_forward', 'bn_apply', 'bn_backward', 'f32_maxpool2x2', 'f32_tanh', 'f32_tanh_grad',
@@ -110,6 +110,12 @@ export interface Prepared<T> {
   readonly stages?: Stage[];
   /** Or this, streamed (stream.ts). */
   readonly stream?: Stream;
+  /**
+   * Or this, run after the steps: it starts a kernel on the workers, copies the rest of its
+   * input in while they compute, and joins them (conv-stream.ts). Returns the milliseconds it
+   * spent copying when `timing` is on.
+   */
+  readonly feed?: (timing: boolean) => number;
   /** Copies the result out (what stages copied out included) and returns it. */
   readonly finish: () => T;
 }
@@ -123,10 +129,10 @@ export function call<T>(prepare: (r: Runtime) => Prepared<T>): T {
   const r = runtime();
   const t0 = stats.enabled ? now() : 0;
   try {
-    const { steps, stages, stream, finish } = prepare(r);
+    const { steps, stages, stream, feed, finish } = prepare(r);
     const t1 = stats.enabled ? now() : 0;
     for (const [name, parts] of steps) r.pool.run(name, parts);
-    const stagedCopyMs = stages ? runStages(r, stages) : stream ? runStream(r, stream, stats.enabled) : 0;
+    const stagedCopyMs = stages ? runStages(r, stages) : stream ? runStream(r, stream, stats.enabled) : feed ? feed(stats.enabled) : 0;
     const t2 = stats.enabled ? now() : 0;
     const out = finish();
     if (stats.enabled) {
