@@ -9,6 +9,7 @@
 import { ConvParams, paramsAt } from './params';
 import { f32_gemm, f32_gemm_macro_4x8, gemmScratchBytes, packB, KC, MC, NC, NR } from './gemm';
 import { im2col, col2im } from './im2col';
+import { f32_relu } from './elementwise';
 import { kStep, packConvFilter, packConvRows, paddedRows, rowsPackable } from './conv-pack';
 
 /** Floats of im2col buffer per thread (1 MiB: stays in L2 between im2col and packing). */
@@ -106,13 +107,13 @@ export function conv2d_pack_filter(pp: usize, w: usize, ap: usize, u0: i32, u1: 
  * stride-1 unpadded conv (a plain GEMM), else built through im2col.
  */
 export function conv2d_forward(pp: usize, x: usize, ap: usize, bias: usize, y: usize,
-                               nb: i32, mb: i32, next: usize, scratch: usize): void {
+                               nb: i32, mb: i32, next: usize, scratch: usize, relu: bool): void {
   const cp = paramsAt(pp);
   const K = (cp.C / cp.G) * cp.R * cp.S;
   const kstep = forwardKStep(cp);
   const units = forwardBlocks(cp, nb, mb);
   for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
-    forwardUnit(cp, x, ap, bias, y, nb, mb, u, 0, K, kstep, scratch);
+    forwardUnit(cp, x, ap, bias, y, nb, mb, u, 0, K, kstep, scratch, relu);
   }
 }
 
@@ -126,10 +127,11 @@ function forwardBlocks(cp: ConvParams, nb: i32, mb: i32): i32 {
 
 /**
  * Unit u of conv2d_forward over K rows [k0, k1) (whole blocks of depth kstep): the first block
- * writes y (with the bias), later ones add to it.
+ * writes y (with the bias), later ones add to it; with `relu`, the last one is followed by
+ * max(y, 0) over the unit's outputs, while they are in cache (f32_relu's bits).
  */
 function forwardUnit(cp: ConvParams, x: usize, ap: usize, bias: usize, y: usize, nb: i32, mb: i32,
-                     u: i32, k0: i32, k1: i32, kstep: i32, scratch: usize): void {
+                     u: i32, k0: i32, k1: i32, kstep: i32, scratch: usize, relu: bool): void {
   const G = cp.G, Cg = cp.C / G, Mg = cp.M / G, K = Cg * cp.R * cp.S;
   const HW = <usize>(cp.H * cp.W), PQ = cp.P * cp.Q;
   const Mgp = paddedRows(Mg);
@@ -167,6 +169,9 @@ function forwardUnit(cp: ConvParams, x: usize, ap: usize, bias: usize, y: usize,
         m == 2 ? bias + (<usize>(g * Mg + ic) << 2) : 0, tile);
     }
   }
+  if (relu && k1 == K) {
+    for (let i = m0; i < mEnd; i++) f32_relu(yg + <usize>i * ldcb + (<usize>ja << 2), yg + <usize>i * ldcb + (<usize>ja << 2), jn);
+  }
 }
 
 /** Spins before a streamed unit gives up on a wait (seconds: only a failed thread takes that long). */
@@ -189,7 +194,8 @@ function awaitAtLeast(at: usize, value: i32): bool {
  * rowsPackable: no im2col). A wait that never ends (a thread failed) sets the i32 at `failed`.
  */
 export function conv2d_forward_streamed(pp: usize, x: usize, ap: usize, bias: usize, y: usize, nb: i32, mb: i32,
-                                        next: usize, scratch: usize, ready: usize, progress: usize, failed: usize): void {
+                                        next: usize, scratch: usize, relu: bool, ready: usize, progress: usize,
+                                        failed: usize): void {
   const cp = paramsAt(pp);
   const K = (cp.C / cp.G) * cp.R * cp.S;
   const kstep = forwardKStep(cp);
@@ -198,7 +204,7 @@ export function conv2d_forward_streamed(pp: usize, x: usize, ap: usize, bias: us
   for (let v = atomic.add<i32>(next, 1); v < 2 * units; v = atomic.add<i32>(next, 1)) {
     if (v < units) {
       if (!awaitAtLeast(ready, 1)) { atomic.store<i32>(failed, 1); return; }
-      forwardUnit(cp, x, ap, bias, y, nb, mb, v, 0, min(kstep, K), kstep, scratch);
+      forwardUnit(cp, x, ap, bias, y, nb, mb, v, 0, min(kstep, K), kstep, scratch, relu);
       atomic.store<i32>(progress + (<usize>v << 2), 1);
       continue;
     }
@@ -206,7 +212,7 @@ export function conv2d_forward_streamed(pp: usize, x: usize, ap: usize, bias: us
     if (!awaitAtLeast(progress + (<usize>u << 2), 1)) { atomic.store<i32>(failed, 1); return; }
     for (let b = 1; b < blocks; b++) {
       if (!awaitAtLeast(ready, b + 1)) { atomic.store<i32>(failed, 1); return; }
-      forwardUnit(cp, x, ap, bias, y, nb, mb, u, b * kstep, min(K, (b + 1) * kstep), kstep, scratch);
+      forwardUnit(cp, x, ap, bias, y, nb, mb, u, b * kstep, min(K, (b + 1) * kstep), kstep, scratch, relu);
     }
   }
 }

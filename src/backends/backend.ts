@@ -86,6 +86,12 @@ export interface Backend {
                     needDx: boolean, reluOutput?: Float32Array | null): { dx: Float32Array | null; dWeight: Float32Array; dBias: Float32Array };
 
   /**
+   * Optional fusion of Sequential's Conv2d, ReLU: y = relu(conv2d(x, w) + b) [N,M,P,Q], with the
+   * bits of contract (conv2d 'O') then unary('relu'). Returns null where it does not apply; the
+   * op then runs the two (src/ops/conv-relu.ts). The gradients need no kernel of their own.
+   */
+  convRelu?(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array | null;
+  /**
    * Optional fusion of Sequential's Conv2d, Tanh (, AvgPool2d(2)): y = tanh(conv2d(x, w) + b)
    * [N,M,P,Q] and, with `pool`, its 2x2 stride-2 average pooling, in one pass, with the bits
    * of contract (conv2d 'O'), unary('tanh') and contract (avgPool2d 'O') one after another.

@@ -89,6 +89,11 @@ export class Sequential extends Module {
         i++;
         continue;
       }
+      if (next && convFusesWithRelu(m, next)) {
+        y = m.forwardRelu(y);
+        i++;
+        continue;
+      }
       if (next && fusesWithTanh(m, next)) {
         const pool = third !== undefined && isFusablePool(third);
         y = m.forwardTanh(y, pool);
@@ -120,6 +125,16 @@ function fusesWithRelu(m: Module, next: Module): m is BatchNormBase {
 function fusesWithTanh(m: Module, next: Module): m is Conv2d {
   return m instanceof Conv2d && next instanceof Tanh && m.forward === Conv2d.prototype.forward &&
     next.forward === Tanh.prototype.forward && callIsForward(m) && callIsForward(next);
+}
+
+/**
+ * A Conv2d followed by a ReLU runs as one op (Conv2d.forwardRelu: the same values and
+ * gradients; on wasm the ReLU is applied in the conv kernel, and the pre-activation is never
+ * kept), under the same conditions as the BatchNorm fusions.
+ */
+function convFusesWithRelu(m: Module, next: Module): m is Conv2d {
+  return m instanceof Conv2d && next instanceof ReLU && m.forward === Conv2d.prototype.forward &&
+    next.forward === ReLU.prototype.forward && callIsForward(m) && callIsForward(next);
 }
 
 /** AvgPool2d(2): stride 2, no padding, floor mode, a plain forward and no observer. */

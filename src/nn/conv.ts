@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import { conv2d, convTranspose2d, type Conv2dOptions as Conv2dOpOptions } from '../ops/conv.js';
 import { conv2dTanh } from '../ops/conv-tanh.js';
+import { conv2dRelu } from '../ops/conv-relu.js';
 import { checkConvChannels, pairOf, type Pair, type Padding } from '../ops/conv-shape.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -92,6 +93,14 @@ export class Conv2d extends Module {
    */
   forwardTanh(x: Tensor, pool: boolean): Tensor {
     return conv2dTanh(x, this.weight, this.bias, this.options(), pool);
+  }
+
+  /**
+   * relu(forward(x)) as one op (src/ops/conv-relu.ts): what Sequential runs for Conv2d, ReLU.
+   * @example new Conv2d(3, 16, 3).forwardRelu(randn([1, 3, 8, 8])).shape  // [1, 16, 6, 6]
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return conv2dRelu(x, this.weight, this.bias, this.options());
   }
 
   /** The F.conv2d options this layer convolves with. */

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 describe('wasm relaxed-SIMD variant', () => {
   it('passes the GEMM, conv, direct conv and depthwise kernel tests', () => {
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const files = ['wasm-gemm.test', 'wasm-conv.test', 'wasm-conv-random.test', 'wasm-conv-direct.test', '../nn/sequential-tanh-fusion.test', 'wasm-depthwise.test'].map((f) => fileURLToPath(new URL(`./${f}${ext}`, import.meta.url)));
+    const files = ['wasm-gemm.test', 'wasm-conv.test', 'wasm-conv-random.test', 'wasm-conv-stream.test', 'wasm-conv-relu.test', 'wasm-conv-direct.test',
+      '../nn/sequential-tanh-fusion.test', '../nn/sequential-relu-fusion.test', 'wasm-depthwise.test'].map((f) => fileURLToPath(new URL(`./${f}${ext}`, import.meta.url)));
     // A fresh test run, not a child of this one (the runner marks its children by this variable).
     const env: NodeJS.ProcessEnv = { ...process.env, DNNKIT_EXPECT_WASM_VARIANT: 'relaxed' };
     delete env['NODE_TEST_CONTEXT'];

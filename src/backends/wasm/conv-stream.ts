@@ -19,6 +19,8 @@ export interface ForwardCall {
   /** The unit: nb pixels x mb filter rows (conv.ts forwardUnits). */
   readonly nb: number;
   readonly mb: number;
+  /** ReLU the outputs (conv2dForwardRelu). */
+  readonly relu: boolean;
   /** Floats readable past the input (packing loads whole vectors at the right border). */
   readonly slack: number;
 }
@@ -55,7 +57,7 @@ export function streamedForward(r: Runtime, p: Conv2dParams, x: Float32Array, c:
   const xp = r.arena.alloc((x.length + c.slack) * 4), yp = r.arena.alloc(outLen * 4);
   const ready = r.arena.put(new Int32Array(1)), next = r.arena.put(new Int32Array(1));
   const failed = r.arena.put(new Int32Array(1)), progress = r.arena.put(new Int32Array(units));
-  const parts = c.scratch.map((sc) => [c.pp, xp, c.ap, c.bp, yp, c.nb, c.mb, next, sc, ready, progress, failed]);
+  const parts = c.scratch.map((sc) => [c.pp, xp, c.ap, c.bp, yp, c.nb, c.mb, next, sc, c.relu ? 1 : 0, ready, progress, failed]);
   const feed = (timing: boolean): number => {
     streamStats.calls++;
     // Taken after the last allocation: a memory that grew has a new buffer.

@@ -51,12 +51,24 @@ export function coversImage(p: Conv2dParams): boolean {
     p.R === p.H && p.S === p.W && p.dilationH === 1 && p.dilationW === 1;
 }
 
-/** y [N,M,P,Q] = conv2d(x [N,C,H,W], w [M,C/G,R,S]) + b [M]. */
-export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array {
+/**
+ * A CONV layer and the ReLU after it in one call: relu(conv2d(x, w) + b), with the bits of
+ * conv2dForward then unary('relu'), the ReLU applied to each block of outputs while it is in
+ * cache. Null for the layers other kernels run (whole-image windows, LeNet's direct conv,
+ * depthwise): the caller then runs the two ops.
+ */
+export function conv2dForwardRelu(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array | null {
+  if (coversImage(p) || directApplies(p) || isDepthwise(p)) return null;
+  return conv2dForward(p, x, w, b, true);
+}
+
+/** y [N,M,P,Q] = conv2d(x [N,C,H,W], w [M,C/G,R,S]) + b [M]; relu(y) with `relu` (dense layers only: see conv2dForwardRelu). */
+export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null, relu = false): Float32Array {
+  const depthwise = isDepthwise(p);
+  if (relu && (coversImage(p) || directApplies(p) || depthwise)) throw new Error('conv2dForward: relu is fused for dense layers only');
   if (coversImage(p)) return gemm(p.N, p.M, p.C * p.H * p.W, x, w, { transB: true, biasCols: b });
   // Small stride-1 layers with ragged output rows (LeNet's c1, c3): no im2col (conv-direct.ts).
   if (directApplies(p)) return conv2dDirect(p, x, w, b, 'none', false).y;
-  const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);
     const wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
@@ -81,7 +93,7 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     const before: Array<[string, number[][]]> = [['conv2d_pack_filter', pack]];
     // Too few bytes to pipeline by images, but the workers can start on the first channels.
     if (T >= 2 && streamingEnabled() && !pipelined(batch) && streamBlocks(r, pp) >= 2) {
-      return streamedForward(r, p, x, { pp, ap, bp, scratch, ...forwardUnits(p, T, maxNb), slack: X_SLACK }, before);
+      return streamedForward(r, p, x, { pp, ap, bp, scratch, relu, ...forwardUnits(p, T, maxNb), slack: X_SLACK }, before);
     }
     return batchPipeline(r, batch, before, (n0, n, xq, yq) => {
       const q = { ...p, N: n };
@@ -89,7 +101,7 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
       // The threads take units of work from this counter (see assembly/conv.ts conv2d_forward).
       const next = r.arena.put(new Int32Array(1));
       const pq = putParams(r, q);
-      return ['conv2d_forward', scratch.map((sc) => [pq, xq, ap, bp, yq, nb, mb, next, sc])];
+      return ['conv2d_forward', scratch.map((sc) => [pq, xq, ap, bp, yq, nb, mb, next, sc, relu ? 1 : 0])];
     });
   });
 }

@@ -20,6 +20,7 @@ import {
 } from './batchnorm.js';
 import { unary, unaryGrad } from './elementwise.js';
 import { convTanhPool, convTanhPoolBackward } from './conv-direct.js';
+import { conv2dForwardRelu } from './conv.js';
 import { compileKernelModule, loadedVariant, setLoadedVariant, unsupportedReason } from './loader.js';
 import { provideModule } from './runtime.js';
 
@@ -37,6 +38,7 @@ export const wasm: Backend = {
   batchNormReluMaxPoolBackward,
   batchNormApply,
   batchNormBackward,
+  convRelu: conv2dForwardRelu,
   convTanhPool,
   convTanhPoolBackward,
 };
