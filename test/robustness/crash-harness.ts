@@ -13,8 +13,10 @@ import type { TrainState } from '../../src/train/fit.js';
 import { Generator } from '../../src/tensor/random.js';
 
 /**
- * bin/dnnkit.js re-executes itself once (malloc tuning); SIGKILL of that wrapper would leave
- * the training process running a moment longer. The kills must hit the process that trains.
+ * bin/dnnkit.js re-executes itself once (src/cli/reexec.ts); SIGKILL of that wrapper would leave
+ * the training process running a moment longer. The kills must hit the process that trains. Every
+ * run of a comparison goes without the wrapper: with it, Node 20 runs the relaxed-SIMD kernels,
+ * whose fused multiply-adds round differently.
  */
 const NO_WRAPPER = { DNNKIT_NO_REEXEC: '1' };
 
@@ -91,7 +93,7 @@ export async function killAndResume(trainArgs: string[], out: string, o: { kills
   const state = existsSync(ckpt) ? (loadCheckpoint(ckpt) as TrainState) : null;
   let finalRun: CliResult = { code: 0, signal: null, stdout: '', stderr: '' };
   if (!state?.done) {
-    finalRun = await runCli(state ? ['train', '--resume', out, ...resumeArgs(trainArgs)] : ['train', ...trainArgs, '--out', out]);
+    finalRun = await runCli(state ? ['train', '--resume', out, ...resumeArgs(trainArgs)] : ['train', ...trainArgs, '--out', out], NO_WRAPPER);
     if (finalRun.code !== 0) throw new Error(`final run failed (${finalRun.code}): ${finalRun.stderr}`);
   }
   return { kills, final: loadCheckpoint(ckpt) as TrainState, finalRun, seconds: (performance.now() - t0) / 1000 };
