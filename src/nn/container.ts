@@ -132,7 +132,7 @@ function fusesWithTanh(m: Module, next: Module): m is Conv2d {
  * gradients; on wasm the ReLU is applied in the conv kernel, and the pre-activation is never
  * kept), under the same conditions as the BatchNorm fusions.
  */
-function convFusesWithRelu(m: Module, next: Module): m is Conv2d {
+export function convFusesWithRelu(m: Module, next: Module): m is Conv2d {
   return m instanceof Conv2d && next instanceof ReLU && m.forward === Conv2d.prototype.forward &&
     next.forward === ReLU.prototype.forward && callIsForward(m) && callIsForward(next);
 }

@@ -7,6 +7,7 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../../nn/module.js';
+import { convFusesWithRelu } from '../../nn/container.js';
 import { OnnxError } from './errors.js';
 import { DEFAULT_LIMITS, type DecodedGraph, type OnnxLimits, type ValueInfo } from './decode.js';
 import { OPERATORS } from './ops/index.js';
@@ -122,6 +123,19 @@ export class OnnxModel extends Module {
   get inputNames(): string[] { return this.inputInfo.map((v) => v.name); }
   get outputNames(): string[] { return this.outputInfo.map((v) => v.name); }
 
+  /**
+   * The Relu node after step i when the two run as one op (a Conv layer's forwardRelu: the same
+   * values and gradients, one tensor fewer): step i+1 is a plain Relu, the only reader of step
+   * i's output, which is not a graph output, and neither layer's call is observed.
+   */
+  #reluAfter(i: number): OnnxNode | null {
+    const step = this.#steps[i]!, next = this.#steps[i + 1];
+    if (!step.prepared.runRelu || !step.prepared.module || next?.node.opType !== 'Relu' || !next.prepared.module) return null;
+    const out = step.node.outputs[0];
+    if (!out || next.node.inputs[0] !== out || this.#lastUse.get(out) !== i + 1 || this.outputNames.includes(out)) return null;
+    return convFusesWithRelu(step.prepared.module, next.prepared.module) ? next.node : null;
+  }
+
   #runNode(node: OnnxNode, prepared: Prepared, inputs: Array<Value | undefined>): Value[] {
     let outs: Value[];
     try {
@@ -151,7 +165,8 @@ export class OnnxModel extends Module {
       values.set(info.name, x);
     }
     const read = (name: string): Value | undefined => (name === '' ? undefined : values.get(name) ?? this.#constants.get(name));
-    this.#steps.forEach(({ node, prepared }, i) => {
+    for (let i = 0; i < this.#steps.length; i++) {
+      const { node, prepared } = this.#steps[i]!;
       const inputs = node.inputs.map((n) => {
         if (n === '') return undefined;
         const v = read(n);
@@ -159,11 +174,14 @@ export class OnnxModel extends Module {
         return v;
       });
       const owned = prepared.moduleOwns ?? [];
-      const outs = this.#runNode(node, prepared, inputs.map((v, k) => (owned.includes(k) ? undefined : v)));
-      node.outputs.forEach((o, k) => { if (o && outs[k] !== undefined) values.set(o, outs[k]!); });
+      const fed = inputs.map((v, k) => (owned.includes(k) ? undefined : v));
+      const relu = this.#reluAfter(i);
+      const outs = relu ? this.#runNode(node, { run: prepared.runRelu! }, fed) : this.#runNode(node, prepared, fed);
+      (relu ?? node).outputs.forEach((o, k) => { if (o && outs[k] !== undefined) values.set(o, outs[k]!); });
       // Free what no later node reads (graph outputs are read at the end, from `values`).
       for (const n of node.inputs) if (n && this.#lastUse.get(n) === i && !this.outputNames.includes(n)) values.delete(n);
-    });
+      if (relu) i++;
+    }
     const result: Record<string, Tensor> = {};
     for (const o of this.outputInfo) {
       const v = read(o.name);

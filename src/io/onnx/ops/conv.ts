@@ -82,15 +82,21 @@ export const Conv: OpSpec = {
         const [M, Cg] = [w0.shape[0]!, w0.shape[1]!];
         if (M % groups !== 0) throw new OnnxError(`${node.label}: ${M} filters are not divisible by group ${groups}`);
         const conv = new Conv2d(Cg * groups, M, kernel, { stride: win.strides, padding: sym, dilation: win.dilations, groups, bias: hasBias });
+        const checkedInput = (inputs: ReadonlyArray<Value | undefined>): Tensor => {
+          const x = floatIn(node, inputs, 0);
+          check4d(node, x);
+          checkSize(node, [x.shape[0]!, M, windowExtent(x.shape[2]!, kernel[0], win.strides[0], win.dilations[0], 2 * sym[0]),
+            windowExtent(x.shape[3]!, kernel[1], win.strides[1], win.dilations[1], 2 * sym[1])], limits);
+          return x;
+        };
         return {
           module: conv,
           ...holdWeights(node, conv, w0, b0, M),
           run(inputs) {
-            const x = floatIn(node, inputs, 0);
-            check4d(node, x);
-            checkSize(node, [x.shape[0]!, M, windowExtent(x.shape[2]!, kernel[0], win.strides[0], win.dilations[0], 2 * sym[0]),
-              windowExtent(x.shape[3]!, kernel[1], win.strides[1], win.dilations[1], 2 * sym[1])], limits);
-            return [conv.call(x)];
+            return [conv.call(checkedInput(inputs))];
+          },
+          runRelu(inputs) {
+            return [conv.forwardRelu(checkedInput(inputs))];
           },
         };
       }

@@ -42,6 +42,11 @@ export interface Prepared {
   run(inputs: ReadonlyArray<Value | undefined>): Value[];
   /** The nn layer this node is, when it maps onto one (its weights then live in the module). */
   module?: Module;
+  /**
+   * run, then a Relu on its one output, as one op (a Conv held as an nn.Conv2d: its forwardRelu).
+   * The model uses it when a plain Relu is the only reader of that output (model.ts).
+   */
+  runRelu?(inputs: ReadonlyArray<Value | undefined>): Value[];
   /** Input indices the module holds as parameters (the graph then feeds only input 0). */
   moduleOwns?: readonly number[];
   /**
