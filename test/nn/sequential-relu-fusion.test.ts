@@ -7,22 +7,12 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBackend } from '../for-each-backend.js';
-import { bits, nodeNames, oneByOne } from './fusion-helpers.js';
+import { nodeNames, oneByOne, pass } from './fusion-helpers.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../../src/nn/index.js';
 import type { Module } from '../../src/nn/index.js';
 import { getBackend } from '../../src/backends/registry.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { randn } from '../../src/tensor/creation.js';
-import type { Tensor } from '../../src/tensor/tensor.js';
-
-/** Forward + backward of a sum of squares through `run`: output, input and parameter gradients. */
-function pass(net: Sequential, x: Tensor, run: (net: Sequential, x: Tensor) => Tensor) {
-  for (const p of net.parameters()) p.grad = null;
-  x.grad = null;
-  const y = run(net, x);
-  y.mul(y).sum().backward();
-  return { y: bits(y), dx: bits(x.grad), grads: net.parameters().map((p) => bits(p.grad)) };
-}
 
 /** A small VGG: two 3x3 conv + ReLU blocks (the second without bias), a depthwise one, pooling, a classifier. */
 function vggish(): Sequential {
