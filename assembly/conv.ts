@@ -235,17 +235,27 @@ export function convForwardMaxPixels(pp: usize): i32 {
  * threads of a call take from the shared counter at `next` (an i32 the host zeroes) until none
  * is left, so a late or preempted thread holds the call up by one unit at most. A unit writes
  * only its own channels of dx. The pixel chunks depend on the layer alone (not on cb), so each
- * dx element is summed in the same order however the channels are split.
+ * dx element is summed in the same order however the channels are split. Streaming the result
+ * out (src/backends/wasm/stream.ts): `done` (0: none) points at one i32 per unit, set to 1 once
+ * the unit's dx is written; a call takes at most `maxUnits` units and returns how many it took.
  */
 export function conv2d_backward_input(pp: usize, dy: usize, w: usize, dx: usize,
-                                      cb: i32, next: usize, scratch: usize): void {
+                                      cb: i32, next: usize, scratch: usize, done: usize, maxUnits: i32): i32 {
   const cp = paramsAt(pp);
   const cBlocks = (cp.C + cb - 1) / cb;
   const units = cp.N * cBlocks;
-  for (let u = atomic.add<i32>(next, 1); u < units; u = atomic.add<i32>(next, 1)) {
+  let taken = 0;
+  for (; taken < maxUnits; taken++) {
+    const u = atomic.add<i32>(next, 1);
+    if (u >= units) break;
     const n = u / cBlocks, c0 = (u - n * cBlocks) * cb;
     backwardInputUnit(cp, dy, w, dx, n, c0, min(cp.C, c0 + cb), scratch);
+    if (done != 0) {
+      atomic.store<i32>(done + (<usize>u << 2), 1);
+      atomic.notify(done + (<usize>u << 2), 1);
+    }
   }
+  return taken;
 }
 
 /** dx[n, c] for channels c in [c0, c1) of image n. */

@@ -1,14 +1,16 @@
 /**
- * Streamed dense conv forward calls (src/backends/wasm/conv-stream.ts): the workers start on the
+ * Streamed dense conv calls. Forward (src/backends/wasm/conv-stream.ts): the workers start on the
  * first K block (channels) while the calling thread copies the others in. The result must have
  * the bits of the one-call kernel and of one thread, for 1x1 and row-packed (3x3, stride 1 along
  * rows) layers, K blocks that do and do not divide the channels, with and without bias, one or
  * several images; agree with the reference; and layers the kernel cannot stream must not be.
+ * Data gradient (conv.ts backwardInputStream): finished channel blocks are copied out while the
+ * others compute; the same bits as one call and as one thread.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertClose } from '../helpers.js';
-import { conv2dForward } from '../../src/backends/wasm/conv.js';
+import { conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
 import { setConvStreaming, streamStats } from '../../src/backends/wasm/conv-stream.js';
 import { runtime, setMinParallelFlops, setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
 import { referenceContract } from '../../src/backends/reference/contract.js';
@@ -69,6 +71,23 @@ describe('wasm streamed conv forward: the one-call bits', () => {
       assert.equal(streamStats.calls, calls, `${label} was streamed`);
       assert.ok(runtime().pool.workerParts > parts, `${label}: the worker took no part`);
       assertClose(y, referenceContract(conv2dEinsum(p, false), 'O', { I: x, F: w }), `${label} vs reference`, 1e-4, 1e-5);
+    });
+  }
+
+  const dataGradient: Array<[string, Shape]> = [
+    ['1x1 C256 M64, N = 1 (8 channel blocks)', { N: 1, C: 256, H: 6, W: 8, M: 64, R: 1, S: 1 }],
+    ['3x3 pad 1, C10 (blocks of 2 channels), N = 3', { N: 3, C: 10, H: 7, W: 9, M: 6, R: 3, S: 3, pad: 1 }],
+    ['3x3 stride 2, N = 9 (whole images)', { N: 9, C: 5, H: 9, W: 9, M: 4, R: 3, S: 3, pad: 1, stride: 2 }],
+  ];
+  for (const [label, s] of dataGradient) {
+    it(`data gradient, ${label}`, () => {
+      const p = convParams(s);
+      const dy = randomArray(p.N * p.M * p.P * p.Q, seed++), w = randomArray(p.M * p.C * p.R * p.S, seed++);
+      setConvStreaming(true);
+      const [dx] = sameOnOneAndTwoThreads(() => [conv2dBackwardInput(p, dy, w)], label);
+      setConvStreaming(false);
+      assertClose(conv2dBackwardInput(p, dy, w), dx!, `${label}: one call on two threads vs streamed`, 0, 0);
+      assertClose(dx!, referenceContract(conv2dEinsum(p, false), 'I', { F: w, dO: dy }), `${label} vs reference`, 1e-4, 1e-5);
     });
   }
 });

@@ -228,15 +228,41 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
     }
     const scratch = threadScratch(r, T, r.scratchBytes);
     const batch = { N: p.N, T, input: dy, inPer: p.M * p.P * p.Q, outPer: p.C * p.H * p.W };
+    // Units of (image, channel block) from a shared counter: whole images when there are a few
+    // per thread, else channel blocks (each repacks its image's dy, so only ~4 per thread).
+    const channelBlock = (n: number): number => (T === 1 || n >= 4 * T ? p.C : Math.ceil(p.C / Math.min(p.C, Math.ceil((4 * T) / n))));
+    if (T >= 2 && streamingEnabled() && !pipelined(batch)) return backwardInputStream(r, p, dy, pp, wp, scratch, channelBlock(p.N));
     return batchPipeline(r, batch, [], (n0, n, dyq, dxq) => {
-      // Units of (image, channel block) from a shared counter: whole images when there are a
-      // few per thread, else channel blocks (each repacks its image's dy, so only ~4 per thread).
-      const cb = T === 1 || n >= 4 * T ? p.C : Math.ceil(p.C / Math.min(p.C, Math.ceil((4 * T) / n)));
       const next = r.arena.put(new Int32Array(1));
       const pq = putParams(r, { ...p, N: n });
-      return ['conv2d_backward_input', scratch.map((sc) => [pq, dyq, wp, dxq, cb, next, sc])];
+      return ['conv2d_backward_input', scratch.map((sc) => [pq, dyq, wp, dxq, channelBlock(n), next, sc, 0, 1 << 30])];
     });
   });
+}
+
+/**
+ * The data gradient of a call too small to pipeline by images, on several threads: streamed
+ * out (stream.ts). Each unit's channels of dx are contiguous, and so are consecutive units':
+ * this thread copies finished units out while the others compute (a 1x1 layer's dx is C/M
+ * times dy: ResNet-50's 1x1 at N=1 writes 3.2 MB from 0.8 MB).
+ */
+function backwardInputStream(r: Runtime, p: Conv2dParams, dy: Float32Array, pp: number, wp: number, scratch: number[],
+  cb: number): Prepared<Float32Array> {
+  const HW = p.H * p.W, cBlocks = Math.ceil(p.C / cb), units = p.N * cBlocks;
+  const dyp = r.arena.put(dy), dxp = r.arena.alloc(p.N * p.C * HW * 4);
+  const next = r.arena.put(new Int32Array(1)), readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(units));
+  const dx = uninitializedFloat32(p.N * p.C * HW);
+  // Where unit u's channels start in dx (u = units: the end).
+  const start = (u: number): number => u === units ? dx.length : (Math.floor(u / cBlocks) * p.C + (u % cBlocks) * cb) * HW;
+  const view = r.arena.view();
+  const stream: Stream = {
+    // This thread's call takes one unit, between its copies; the workers' take all they can.
+    kernel: ['conv2d_backward_input', scratch.map((sc, t) => [pp, dyp, wp, dxp, cb, next, sc, doneAt, t === 0 ? 1 : units])],
+    items: units, unit: 1, readyAt, doneAt,
+    copyIn: () => {},
+    copyOut: (a, z) => dx.set(view.subarray((dxp >> 2) + start(a), (dxp >> 2) + start(z)), start(a)),
+  };
+  return { steps: [], stream, finish: () => dx };
 }
 
 /** dw [M,C/G,R,S] from x [N,C,H,W] and dy [N,M,P,Q], summed over the batch. */
