@@ -20,6 +20,8 @@ import {
 const MR = 4, NR = 8;
 /** Filters up to this many floats are packed by one thread (see conv2dForward). */
 const PACK_ALONE_FLOATS = 1 << 16;
+/** Forward calls with results up to this size stream their input in (conv-stream.ts). */
+const STREAM_MAX_OUTPUT_BYTES = 8 << 20;
 /** Floats readable past an image: a vector load at the border may touch NR - 1 of them. */
 const X_SLACK = NR;
 
@@ -91,8 +93,11 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     // masks the lanes past it (the arena's earlier allocations cover the left border's).
     const batch = { N: p.N, T, input: x, inPer: p.C * p.H * p.W, outPer: p.M * p.P * p.Q, slack: X_SLACK };
     const before: Array<[string, number[][]]> = [['conv2d_pack_filter', pack]];
-    // Too few bytes to pipeline by images, but the workers can start on the first channels.
-    if (T >= 2 && streamingEnabled() && !pipelined(batch) && streamBlocks(r, pp) >= 2) {
+    // Too few bytes to pipeline by images, but the workers can start on the first channels. Not
+    // for a large result: the second phase re-reads it from memory (ResNet-50 1x1 at N=32, 26 MB,
+    // run unpipelined: 64 GFLOP/s streamed vs 68 as one call; at N=1 and 4 streaming gains 5-16 %).
+    if (T >= 2 && streamingEnabled() && !pipelined(batch) && p.N * batch.outPer * 4 <= STREAM_MAX_OUTPUT_BYTES &&
+        streamBlocks(r, pp) >= 2) {
       return streamedForward(r, p, x, { pp, ap, bp, scratch, relu, ...forwardUnits(p, T, maxNb), slack: X_SLACK }, before);
     }
     return batchPipeline(r, batch, before, (n0, n, xq, yq) => {
