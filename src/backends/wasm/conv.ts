@@ -165,7 +165,11 @@ function depthwiseFilterGradient(r: Runtime, p: Conv2dParams, x: Float32Array, d
 function depthwisePlan(r: Runtime, p: Conv2dParams, T: number, kernel: string, items: number, head: number[],
   copyIn: (view: Float32Array, a: number, z: number) => void, copyOut: (view: Float32Array, a: number, z: number) => void,
   finish: () => Float32Array): Prepared<Float32Array> {
-  const parts = dwParts(r, items, T);
+  // One image runs on one thread: these calls are bound by memory, and streaming planes between
+  // two cores cost more than the second core gave. MobileNet (zoo) at batch 1, interleaved:
+  // 28.6 / 29.0 ms with its depthwise layers on 2 threads, 28.3 / 28.1 on 1; npm run bench's
+  // depthwise 3x3 N=1, 2 threads vs 1: fwd 12.7 vs 16.3, dF 12.4 vs 15.5 GFLOP/s.
+  const parts = dwParts(r, items, p.N === 1 ? 1 : T);
   const scratch = threadScratch(r, parts.length, dwScratchBytes(p));
   const args = (t: number, ready: number, done: number, maxUnits: number): number[] =>
     [...head, ...parts[t]!, scratch[t]!, ready, done, maxUnits];
