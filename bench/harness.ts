@@ -9,9 +9,9 @@ import { loadedVariant } from '../src/backends/wasm/loader.js';
 import os from 'node:os';
 import type { LayerCase } from './cases.js';
 import { LAYER_CASES, TINY_CASE, convParams, effectiveBatch, macsOf } from './cases.js';
-import type { Operands, Pass, Peer } from './peers/peer.js';
+import type { Operands, Pass, Peer, Prepared } from './peers/peer.js';
 import { seededArray } from './peers/peer.js';
-import { FULL_PLAN, QUICK_PLAN, timeRuns, type TimingPlan } from './timing.js';
+import { FULL_PLAN, QUICK_PLAN, timeInterleaved, timeRuns, type TimingPlan } from './timing.js';
 
 export const ALL_PEER_IDS = ['dnnkit-wasm-2t', 'dnnkit-wasm-1t', 'dnnkit-ref', 'tfjs-cpu', 'tfjs-wasm', 'ort-web-2t', 'ort-node-2t', 'convnetjs'] as const;
 
@@ -165,16 +165,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       const ops = makeOperands(c, N);
       for (const pass of passes) {
         const row: LayerRow = { case: c.id, title: c.title, pass, batch, N, macs: macsOf(c, N), results: {} };
-        let ref: Float32Array | null = null;
-        for (const peer of peers) {
-          const why = peer.skip(c, pass, N);
-          if (why) { row.results[peer.id] = { skipped: why }; continue; }
-          row.results[peer.id] = await runCell(peer, c, pass, ops, plan, row.macs, (out) => {
-            if (!ref) { ref = out; return undefined; }
-            return relativeError(out, ref);
-          });
-          const r = row.results[peer.id]!;
-          log(`${c.id} N=${N} ${pass} ${peer.id}: ${'gflops' in r ? `${r.gflops.toFixed(2)} GFLOP/s` : 'error' in r ? `error ${r.error}` : r.skipped}`);
+        row.results = await runCells(peers, c, pass, N, ops, plan, row.macs);
+        for (const [id, r] of Object.entries(row.results)) {
+          log(`${c.id} N=${N} ${pass} ${id}: ${'gflops' in r ? `${r.gflops.toFixed(2)} GFLOP/s` : 'error' in r ? `error ${r.error}` : r.skipped}`);
         }
         report.layers.push(row);
       }
@@ -206,26 +199,54 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   return report;
 }
 
-async function runCell(peer: Peer, c: LayerCase, pass: Pass, ops: Operands, plan: TimingPlan, macs: number,
-                       check: (out: Float32Array) => number | undefined): Promise<CellResult> {
-  let prepared;
-  try {
-    await peer.activate?.();
-    prepared = await peer.prepare(c, pass, ops);
-  } catch (e) {
-    return { error: (e as Error).message.split('\n')[0]! };
+/**
+ * One row's cells: every peer that runs this layer and pass is prepared and its output checked
+ * against the first one's (dnnkit on 2 threads), then all are timed taking turns
+ * (timeInterleaved), so that the machine's drift during the row hits them alike.
+ */
+async function runCells(peers: Peer[], c: LayerCase, pass: Pass, N: number, ops: Operands, plan: TimingPlan,
+                        macs: number): Promise<Record<string, CellResult>> {
+  const results: Record<string, CellResult> = {};
+  const ready: Array<{ peer: Peer; prepared: Prepared; relErr?: number }> = [];
+  let ref: Float32Array | null = null;
+  for (const peer of peers) {
+    const why = peer.skip(c, pass, N);
+    if (why) { results[peer.id] = { skipped: why }; continue; }
+    let prepared: Prepared | null = null;
+    try {
+      await peer.activate?.();
+      prepared = await peer.prepare(c, pass, ops);
+      const out = await prepared.output();
+      if (!ref) ref = out;
+      ready.push({ peer, prepared, ...(out !== ref ? { relErr: relativeError(out, ref) } : {}) });
+    } catch (e) {
+      results[peer.id] = { error: (e as Error).message.split('\n')[0]! };
+      await prepared?.dispose?.();
+    }
   }
+  // A run that throws ends its peer's cell with the error; the others go on.
+  const failed = new Map<number, string>();
+  const guarded = (i: number, run: () => unknown) => async (): Promise<void> => {
+    if (failed.has(i)) return;
+    try { await run(); } catch (e) { failed.set(i, (e as Error).message.split('\n')[0]!); }
+  };
   try {
-    const relErr = check(await prepared.output());
-    const t = await timeRuns(prepared.run, plan);
-    const copyShare = peer.copyShare ? await peer.copyShare(prepared) : undefined;
-    return {
-      gflops: (2 * macs) / t.median / 1e9, medianMs: t.median * 1e3, bestMs: t.best * 1e3, runs: t.runs,
-      ...(relErr !== undefined ? { relErr } : {}), ...(copyShare !== undefined && copyShare > 0 ? { copyShare } : {}),
-    };
+    const timings = await timeInterleaved(ready.map(({ peer, prepared }, i) => ({ run: guarded(i, prepared.run), before: () => peer.activate?.() })), plan);
+    for (const [i, { peer, prepared, relErr }] of ready.entries()) {
+      if (failed.has(i)) { results[peer.id] = { error: failed.get(i)! }; continue; }
+      const t = timings[i]!;
+      await peer.activate?.();
+      const copyShare = peer.copyShare ? await peer.copyShare(prepared) : undefined;
+      results[peer.id] = {
+        gflops: (2 * macs) / t.median / 1e9, medianMs: t.median * 1e3, bestMs: t.best * 1e3, runs: t.runs,
+        ...(relErr !== undefined ? { relErr } : {}), ...(copyShare !== undefined && copyShare > 0 ? { copyShare } : {}),
+      };
+    }
   } catch (e) {
-    return { error: (e as Error).message.split('\n')[0]! };
+    for (const { peer } of ready) results[peer.id] ??= { error: (e as Error).message.split('\n')[0]! };
   } finally {
-    await prepared.dispose?.();
+    for (const { prepared } of ready) await prepared.dispose?.();
   }
+  // Table order: the peers' order.
+  return Object.fromEntries(peers.filter((p) => results[p.id]).map((p) => [p.id, results[p.id]!]));
 }

@@ -49,12 +49,10 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * Time `run` (sync or async) under `plan`. A run slower than 250 ms cuts the plan to at most
- * three timed runs, and one slower than 5 s is timed once (its first run), so that slow peers
- * (TF.js cpu on a big layer) don't take minutes.
- * @example const t = await timeRuns(() => F.conv2d(x, w), FULL_PLAN); t.median  // seconds
+ * Warm `run` up under `plan`; returns how long its last run took (ms). A run slower than
+ * SLOW_RUN_MS stops the warm-up (see timeRuns).
  */
-export async function timeRuns(run: () => unknown, plan: TimingPlan): Promise<Timing> {
+async function warmUp(run: () => unknown, plan: TimingPlan): Promise<number> {
   const w0 = performance.now();
   let warmups = 0;
   let lastMs = 0;
@@ -68,16 +66,67 @@ export async function timeRuns(run: () => unknown, plan: TimingPlan): Promise<Ti
     lastMs = performance.now() - a;
     warmups++;
   }
-  // A run of seconds (TF.js cpu training, ConvNetJS) is its own measurement: warm-up effects
-  // are small next to it, and repeating it would take minutes.
-  if (lastMs > SLOW_RUN_MS) return { median: lastMs / 1000, best: lastMs / 1000, runs: 1 };
-  const minRuns = lastMs > 250 ? Math.min(plan.minRuns, 3) : plan.minRuns;
+  return lastMs;
+}
+
+/** Time at least `minRuns` runs, then more until `budgetMs` or `maxRuns`; seconds per run. */
+async function timeBlock(run: () => unknown, minRuns: number, maxRuns: number, budgetMs: number): Promise<number[]> {
   const times: number[] = [];
   const t0 = performance.now();
-  while (times.length < minRuns || (performance.now() - t0 < plan.budgetMs && times.length < plan.maxRuns)) {
+  while (times.length < minRuns || (performance.now() - t0 < budgetMs && times.length < maxRuns)) {
     const a = performance.now();
     await run();
     times.push((performance.now() - a) / 1000);
   }
-  return { median: median(times), best: Math.min(...times), runs: times.length };
+  return times;
+}
+
+const summary = (times: number[]): Timing => ({ median: median(times), best: Math.min(...times), runs: times.length });
+
+/**
+ * Time `run` (sync or async) under `plan`. A run slower than 250 ms cuts the plan to at most
+ * three timed runs, and one slower than 5 s is timed once (its first run), so that slow peers
+ * (TF.js cpu on a big layer) don't take minutes.
+ * @example const t = await timeRuns(() => F.conv2d(x, w), FULL_PLAN); t.median  // seconds
+ */
+export async function timeRuns(run: () => unknown, plan: TimingPlan): Promise<Timing> {
+  return (await timeInterleaved([{ run }], plan))[0]!;
+}
+
+/** Rounds of timeInterleaved. */
+const ROUNDS = 3;
+/** Pause before each turn of timeInterleaved. */
+const SETTLE_MS = 30;
+
+/**
+ * Time several runs under `plan`, taking turns: each is warmed up, then in each of ROUNDS
+ * rounds each (after its `before`, which selects its library) does its share of the plan's runs
+ * and time budget. This VM's speed drifts by ~10 % within minutes (a shared host), so turns
+ * make a drift hit every library of a cell alike and keep their ratios; the median is over all
+ * of a run's rounds. Slow runs as in timeRuns (> 250 ms: at most 3 timed runs, one per round;
+ * > 5 s: the last warm-up run is the measurement).
+ */
+export async function timeInterleaved(entries: ReadonlyArray<{ run: () => unknown; before?: () => unknown }>, plan: TimingPlan): Promise<Timing[]> {
+  const last: number[] = [];
+  for (const e of entries) {
+    await e.before?.();
+    last.push(await warmUp(e.run, plan));
+  }
+  const times = entries.map(() => [] as number[]);
+  const rounds = Math.min(ROUNDS, plan.minRuns);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < entries.length; i++) {
+      // A run of seconds (TF.js cpu training, ConvNetJS) is its own measurement: warm-up effects
+      // are small next to it, and repeating it would take minutes.
+      if (last[i]! > SLOW_RUN_MS) continue;
+      const minRuns = last[i]! > 250 ? Math.min(plan.minRuns, 3) : plan.minRuns;
+      // Round `round`'s part of n runs (the parts add up to n).
+      const share = (n: number): number => Math.floor((n * (round + 1)) / rounds) - Math.floor((n * round) / rounds);
+      // A pause first: thread pools that spin after their calls (ONNX Runtime's) go idle.
+      if (entries.length > 1) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await entries[i]!.before?.();
+      times[i]!.push(...await timeBlock(entries[i]!.run, share(minRuns), share(plan.maxRuns), plan.budgetMs / rounds));
+    }
+  }
+  return times.map((t, i) => (last[i]! > SLOW_RUN_MS ? summary([last[i]! / 1000]) : summary(t)));
 }
