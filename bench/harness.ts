@@ -9,9 +9,9 @@ import { loadedVariant } from '../src/backends/wasm/loader.js';
 import os from 'node:os';
 import type { LayerCase } from './cases.js';
 import { LAYER_CASES, TINY_CASE, convParams, effectiveBatch, macsOf } from './cases.js';
-import type { Operands, Pass, Peer, Prepared, TrainStep } from './peers/peer.js';
+import type { Operands, Pass, Peer, Prepared } from './peers/peer.js';
 import { seededArray } from './peers/peer.js';
-import { FULL_PLAN, QUICK_PLAN, timeInterleaved, type TimingPlan } from './timing.js';
+import { FULL_PLAN, QUICK_PLAN, timeInterleaved, timeRuns, type TimingPlan } from './timing.js';
 
 export const ALL_PEER_IDS = ['dnnkit-wasm-2t', 'dnnkit-wasm-1t', 'dnnkit-ref', 'tfjs-cpu', 'tfjs-wasm', 'ort-web-2t', 'ort-node-2t', 'convnetjs'] as const;
 
@@ -177,33 +177,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (options.train ?? true) {
     const batch = options.trainBatch ?? 64;
     const results: TrainResult[] = [];
-    // Set every step up, then time them taking turns, as the layer rows are (runCells).
-    const steps: Array<{ peer: Peer; step: TrainStep }> = [];
     for (const peer of peers) {
       if (!peer.lenetTrainStep || peer.id === 'dnnkit-ref') continue;
       try {
         await peer.activate?.();
         const step = await peer.lenetTrainStep(batch);
-        if (typeof step === 'string') results.push({ peer: peer.id, skipped: step });
-        else steps.push({ peer, step });
+        if (typeof step === 'string') { results.push({ peer: peer.id, skipped: step }); continue; }
+        const t = await timeRuns(step.run, plan);
+        await step.dispose?.();
+        results.push({ peer: peer.id, imagesPerSec: batch / t.median, medianMs: t.median * 1e3, runs: t.runs, ...(step.note ? { note: step.note } : {}) });
+        log(`lenet5 train N=${batch} ${peer.id}: ${(batch / t.median).toFixed(0)} images/s`);
       } catch (e) {
         results.push({ peer: peer.id, skipped: `error: ${(e as Error).message.split('\n')[0]}` });
       }
     }
-    try {
-      const timings = await timeInterleaved(steps.map(({ peer, step }) => ({ run: step.run, before: () => peer.activate?.() })), plan);
-      for (const [i, { peer, step }] of steps.entries()) {
-        const t = timings[i]!;
-        results.push({ peer: peer.id, imagesPerSec: batch / t.median, medianMs: t.median * 1e3, runs: t.runs, ...(step.note ? { note: step.note } : {}) });
-        log(`lenet5 train N=${batch} ${peer.id}: ${(batch / t.median).toFixed(0)} images/s`);
-      }
-    } catch (e) {
-      for (const { peer } of steps) if (!results.some((r) => r.peer === peer.id)) results.push({ peer: peer.id, skipped: `error: ${(e as Error).message.split('\n')[0]}` });
-    } finally {
-      for (const { step } of steps) await step.dispose?.();
-    }
-    // Table order: the peers' order.
-    results.sort((a, b) => peers.findIndex((p) => p.id === a.peer) - peers.findIndex((p) => p.id === b.peer));
     report.training = { model: 'lenet5', batch, results };
   }
   report.machine.loadEnd = os.loadavg();
