@@ -11,7 +11,7 @@ import type { LayerCase } from './cases.js';
 import { LAYER_CASES, TINY_CASE, convParams, effectiveBatch, macsOf } from './cases.js';
 import type { Operands, Pass, Peer, Prepared } from './peers/peer.js';
 import { seededArray } from './peers/peer.js';
-import { FULL_PLAN, QUICK_PLAN, timeInterleaved, timeRuns, type TimingPlan } from './timing.js';
+import { FULL_PLAN, QUICK_PLAN, settle, timeInterleaved, timeRuns, type TimingPlan } from './timing.js';
 
 export const ALL_PEER_IDS = ['dnnkit-wasm-2t', 'dnnkit-wasm-1t', 'dnnkit-ref', 'tfjs-cpu', 'tfjs-wasm', 'ort-web-2t', 'ort-node-2t', 'convnetjs'] as const;
 
@@ -183,6 +183,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         await peer.activate?.();
         const step = await peer.lenetTrainStep(batch);
         if (typeof step === 'string') { results.push({ peer: peer.id, skipped: step }); continue; }
+        // One library after another: a step allocates (TF.js cpu, ConvNetJS: whole seconds of
+        // garbage), and in turns the next library's steps would pay for collecting it (dnnkit's
+        // LeNet-5 step measured 6.6 ms in turns, 5.0-5.7 one after another in other runs).
+        await settle();
         const t = await timeRuns(step.run, plan);
         await step.dispose?.();
         results.push({ peer: peer.id, imagesPerSec: batch / t.median, medianMs: t.median * 1e3, runs: t.runs, ...(step.note ? { note: step.note } : {}) });

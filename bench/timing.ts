@@ -99,6 +99,14 @@ const ROUNDS = 3;
 const SETTLE_MS = 30;
 
 /**
+ * A pause before timing a library: thread pools that spin after their calls (ONNX Runtime's)
+ * go idle, instead of taking a core from the next library timed.
+ */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+
+/**
  * Time several runs under `plan`, taking turns: each is warmed up, then in each of ROUNDS
  * rounds each (after its `before`, which selects its library) does its share of the plan's runs
  * and time budget. This VM's speed drifts by ~10 % within minutes (a shared host), so turns
@@ -122,8 +130,7 @@ export async function timeInterleaved(entries: ReadonlyArray<{ run: () => unknow
       const minRuns = last[i]! > 250 ? Math.min(plan.minRuns, 3) : plan.minRuns;
       // Round `round`'s part of n runs (the parts add up to n).
       const share = (n: number): number => Math.floor((n * (round + 1)) / rounds) - Math.floor((n * round) / rounds);
-      // A pause first: thread pools that spin after their calls (ONNX Runtime's) go idle.
-      if (entries.length > 1) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      if (entries.length > 1) await settle();
       await entries[i]!.before?.();
       times[i]!.push(...await timeBlock(entries[i]!.run, share(minRuns), share(plan.maxRuns), plan.budgetMs / rounds));
     }
