@@ -158,9 +158,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     if (reason === null) peers.push(peer);
   }
 
-  // The training steps first, before the layer rows have grown every library's heaps (a step
-  // allocates; dnnkit's LeNet-5 step measured 6.6-9.6 ms after the rows in three full runs, 5.7
-  // in a run of dnnkit alone; first, 6.7 in one full run: the machine was noisy, the evidence weak).
+  for (const c of cases) {
+    const passes: Pass[] = c.conv && (options.backward ?? true) ? ['fwd', 'dI', 'dF'] : ['fwd'];
+    for (const batch of quick ? [c.batches[0]!] : c.batches) {
+      const N = effectiveBatch(c, batch);
+      const ops = makeOperands(c, N);
+      for (const pass of passes) {
+        const row: LayerRow = { case: c.id, title: c.title, pass, batch, N, macs: macsOf(c, N), results: {} };
+        row.results = await runCells(peers, c, pass, N, ops, plan, row.macs);
+        for (const [id, r] of Object.entries(row.results)) {
+          log(`${c.id} N=${N} ${pass} ${id}: ${'gflops' in r ? `${r.gflops.toFixed(2)} GFLOP/s` : 'error' in r ? `error ${r.error}` : r.skipped}`);
+        }
+        report.layers.push(row);
+      }
+    }
+  }
+
   if (options.train ?? true) {
     const batch = options.trainBatch ?? 64;
     const results: TrainResult[] = [];
@@ -184,22 +197,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     }
     report.training = { model: 'lenet5', batch, results };
   }
-  for (const c of cases) {
-    const passes: Pass[] = c.conv && (options.backward ?? true) ? ['fwd', 'dI', 'dF'] : ['fwd'];
-    for (const batch of quick ? [c.batches[0]!] : c.batches) {
-      const N = effectiveBatch(c, batch);
-      const ops = makeOperands(c, N);
-      for (const pass of passes) {
-        const row: LayerRow = { case: c.id, title: c.title, pass, batch, N, macs: macsOf(c, N), results: {} };
-        row.results = await runCells(peers, c, pass, N, ops, plan, row.macs);
-        for (const [id, r] of Object.entries(row.results)) {
-          log(`${c.id} N=${N} ${pass} ${id}: ${'gflops' in r ? `${r.gflops.toFixed(2)} GFLOP/s` : 'error' in r ? `error ${r.error}` : r.skipped}`);
-        }
-        report.layers.push(row);
-      }
-    }
-  }
-
   report.machine.loadEnd = os.loadavg();
   if (loadedVariant) report.machine.wasmVariant = loadedVariant;
   report.durationSec = (performance.now() - t0) / 1000;
