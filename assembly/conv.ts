@@ -104,7 +104,8 @@ export function conv2d_pack_filter(pp: usize, w: usize, ap: usize, u0: i32, u1: 
  * is computed by one unit the same way whoever runs it, so results do not depend on the split.
  * nb is a multiple of NR and mb of MR. B is packed block by block straight from the image when
  * every pixel panel lies in one output row (packConvRows), read from the image itself for a 1x1
- * stride-1 unpadded conv (a plain GEMM), else built through im2col.
+ * stride-1 unpadded conv (a plain GEMM), else built through im2col. With `relu`, each unit ends
+ * with max(y, 0) over its outputs (Conv2d + ReLU as one op: src/ops/conv-relu.ts).
  */
 export function conv2d_forward(pp: usize, x: usize, ap: usize, bias: usize, y: usize,
                                nb: i32, mb: i32, next: usize, scratch: usize, relu: bool): void {
