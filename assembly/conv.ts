@@ -66,11 +66,17 @@ function forwardKStep(cp: ConvParams): i32 {
   const RS = cp.R * cp.S, K = (cp.C / cp.G) * RS;
   const align = RS % 4 == 0 ? RS : RS % 2 == 0 ? RS * 2 : RS * 4;
   const coarse = kStep(K);
-  const packedFromImage = isPointwise(cp) || rowsPackable(cp);
-  if (cp.G != 1 || !packedFromImage || K / STREAM_BLOCKS < MIN_STREAM_DEPTH || align > KC) return coarse;
+  if (!streamable(cp) || K / STREAM_BLOCKS < MIN_STREAM_DEPTH || align > KC) return coarse;
   const blocks = max((K + KC - 1) / KC, STREAM_BLOCKS);
   const step = ((K + blocks - 1) / blocks + align - 1) / align * align;
   return step <= KC ? step : coarse;
+}
+
+/** Whether conv2d_forward_streamed can run the layer: one group, B packed from the image (no im2col). */
+// @ts-ignore: decorator
+@inline
+function streamable(cp: ConvParams): bool {
+  return cp.G == 1 && (isPointwise(cp) || rowsPackable(cp));
 }
 
 /** The forward K block depth for the host: it streams calls in blocks of whole channels. */
@@ -85,7 +91,7 @@ export function convForwardKStep(pp: usize): i32 {
 export function convForwardStreamBlocks(pp: usize): i32 {
   const cp = paramsAt(pp);
   const RS = cp.R * cp.S, K = cp.C * RS, kstep = forwardKStep(cp);
-  if (cp.G != 1 || !(isPointwise(cp) || rowsPackable(cp)) || kstep % RS != 0) return 0;
+  if (!streamable(cp) || kstep % RS != 0) return 0;
   return (K + kstep - 1) / kstep;
 }
 

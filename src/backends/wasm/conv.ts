@@ -60,14 +60,18 @@ export function coversImage(p: Conv2dParams): boolean {
  * depthwise): the caller then runs the two ops.
  */
 export function conv2dForwardRelu(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array | null {
-  if (coversImage(p) || directApplies(p) || isDepthwise(p)) return null;
-  return conv2dForward(p, x, w, b, true);
+  return runsOnGemm(p) ? conv2dForward(p, x, w, b, true) : null;
+}
+
+/** Whether conv2dForward runs the layer on its GEMM kernels (not a whole-image GEMM, direct or depthwise). */
+function runsOnGemm(p: Conv2dParams): boolean {
+  return !coversImage(p) && !directApplies(p) && !isDepthwise(p);
 }
 
 /** y [N,M,P,Q] = conv2d(x [N,C,H,W], w [M,C/G,R,S]) + b [M]; relu(y) with `relu` (dense layers only: see conv2dForwardRelu). */
 export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null, relu = false): Float32Array {
+  if (relu && !runsOnGemm(p)) throw new Error('conv2dForward: relu is fused for dense layers only');
   const depthwise = isDepthwise(p);
-  if (relu && (coversImage(p) || directApplies(p) || depthwise)) throw new Error('conv2dForward: relu is fused for dense layers only');
   if (coversImage(p)) return gemm(p.N, p.M, p.C * p.H * p.W, x, w, { transB: true, biasCols: b });
   // Small stride-1 layers with ragged output rows (LeNet's c1, c3): no im2col (conv-direct.ts).
   if (directApplies(p)) return conv2dDirect(p, x, w, b, 'none', false).y;
