@@ -192,7 +192,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         results.push({ peer: peer.id, imagesPerSec: batch / t.median, medianMs: t.median * 1e3, runs: t.runs, ...(step.note ? { note: step.note } : {}) });
         log(`lenet5 train N=${batch} ${peer.id}: ${(batch / t.median).toFixed(0)} images/s`);
       } catch (e) {
-        results.push({ peer: peer.id, skipped: `error: ${(e as Error).message.split('\n')[0]}` });
+        results.push({ peer: peer.id, skipped: `error: ${errorLine(e)}` });
       }
     }
     report.training = { model: 'lenet5', batch, results };
@@ -201,6 +201,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (loadedVariant) report.machine.wasmVariant = loadedVariant;
   report.durationSec = (performance.now() - t0) / 1000;
   return report;
+}
+
+/** An error's first line (a peer's messages can run to stack-like detail). */
+function errorLine(e: unknown): string {
+  return (e as Error).message.split('\n')[0]!;
 }
 
 /**
@@ -224,7 +229,7 @@ async function runCells(peers: Peer[], c: LayerCase, pass: Pass, N: number, ops:
       if (!ref) ref = out;
       ready.push({ peer, prepared, ...(out !== ref ? { relErr: relativeError(out, ref) } : {}) });
     } catch (e) {
-      results[peer.id] = { error: (e as Error).message.split('\n')[0]! };
+      results[peer.id] = { error: errorLine(e) };
       await prepared?.dispose?.();
     }
   }
@@ -232,7 +237,7 @@ async function runCells(peers: Peer[], c: LayerCase, pass: Pass, N: number, ops:
   const failed = new Map<number, string>();
   const guarded = (i: number, run: () => unknown) => async (): Promise<void> => {
     if (failed.has(i)) return;
-    try { await run(); } catch (e) { failed.set(i, (e as Error).message.split('\n')[0]!); }
+    try { await run(); } catch (e) { failed.set(i, errorLine(e)); }
   };
   try {
     const timings = await timeInterleaved(ready.map(({ peer, prepared }, i) => ({ run: guarded(i, prepared.run), before: () => peer.activate?.() })), plan);
@@ -247,7 +252,7 @@ async function runCells(peers: Peer[], c: LayerCase, pass: Pass, N: number, ops:
       };
     }
   } catch (e) {
-    for (const { peer } of ready) results[peer.id] ??= { error: (e as Error).message.split('\n')[0]! };
+    for (const { peer } of ready) results[peer.id] ??= { error: errorLine(e) };
   } finally {
     for (const { prepared } of ready) await prepared.dispose?.();
   }

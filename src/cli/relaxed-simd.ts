@@ -4,8 +4,8 @@
  * The wasm backend loads its relaxed-SIMD build (fused multiply-add, `f32x4.relaxed_madd`)
  * wherever the engine validates it, else the SIMD128 build (src/backends/wasm/loader.ts).
  * Chrome and Node 22 have relaxed SIMD on; Node 20 has it only behind a V8 flag. Where this
- * engine lacks it but knows the flag, the re-exec that the malloc tuning already makes
- * (malloc-tuning.ts) adds the flag, so the command runs the faster build the browser gets.
+ * engine lacks it but knows the flag, the start-up restart (reexec.ts) adds the flag, so the
+ * command runs the faster build the browser gets.
  * A library user's own process can do the same: node --experimental-wasm-relaxed-simd app.js
  */
 
