@@ -28,6 +28,9 @@ const shapes: Array<[string, Conv2dParams]> = [
   ['lenet-c5 N=64', params(64, 16, 5, 120, 5, 1, 0)],
   ['lenet-c3 N=32', params(32, 6, 14, 16, 5, 1, 0)],
   ['lenet-c3 N=1', params(1, 6, 14, 16, 5, 1, 0)],
+  // The default model of `dnnkit train` (src/train/default-model.ts) at its batch of 64.
+  ['fashion-conv1 N=64', params(64, 1, 28, 32, 3, 1, 1)],
+  ['fashion-conv2 N=64', params(64, 32, 14, 64, 3, 1, 1)],
   ['alexnet-conv1 N=1', params(1, 3, 227, 96, 11, 4, 0)],
   ['alexnet-conv1 N=8', params(8, 3, 227, 96, 11, 4, 0)],
 ];

@@ -7,10 +7,11 @@
  * panel and the pixel block; borders with padding up to and beyond the window; and every thread
  * split (units of pixel blocks or of filter rows, taken from a shared counter) on 1 and 2 threads.
  */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { conv2dForward } from '../../src/backends/wasm/conv.js';
 import { setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
+import { setConvWinograd } from '../../src/backends/wasm/conv-winograd.js';
 import assert from 'node:assert/strict';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { conv2dEinsum } from '../../src/einsum/layers.js';
@@ -62,6 +63,10 @@ const shapes: Array<[string, Shape]> = [
 describe('wasm conv2d forward paths against the reference backend', () => {
   // Tiny shapes too run split across threads here, so every split path is tested.
   setMinParallelFlops(0);
+  // These are the im2col kernels' paths: 3x3 stride-1 layers with 16+ channels and filters
+  // would otherwise run on Winograd's (tested in wasm-winograd.test.ts).
+  before(() => setConvWinograd(false));
+  after(() => setConvWinograd(true));
   for (const threads of [1, 2]) {
     for (const [name, shape] of shapes) {
       it(`${name} (${threads} thread${threads > 1 ? 's' : ''})`, () => {

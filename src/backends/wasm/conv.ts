@@ -15,6 +15,7 @@ import { gemm } from './gemm.js';
 import {
   conv2dDirect, conv2dDirectBackwardFilter, conv2dDirectBackwardInput, directApplies, directFilterGradientApplies,
 } from './conv-direct.js';
+import { conv2dWinograd, conv2dWinogradBackwardInput, winogradBackwardInputApplies, winogradForwardApplies } from './conv-winograd.js';
 
 /** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
 const MR = 4, NR = 8;
@@ -75,6 +76,8 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
   if (coversImage(p)) return gemm(p.N, p.M, p.C * p.H * p.W, x, w, { transB: true, biasCols: b });
   // Small stride-1 layers with ragged output rows (LeNet's c1, c3): no im2col (conv-direct.ts).
   if (directApplies(p)) return conv2dDirect(p, x, w, b, 'none', false).y;
+  // 3x3 stride-1 layers with enough channels: Winograd F(2x2, 3x3) (conv-winograd.ts).
+  if (winogradForwardApplies(p)) return conv2dWinograd(p, x, w, b, relu);
   return call((r) => {
     const pp = putParams(r, p);
     const wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
@@ -227,6 +230,7 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
   if (coversImage(p)) return gemm(p.N, p.C * p.H * p.W, p.M, dy, w);
   // LeNet's c3 (and c1): col2im fused into the product (conv-direct.ts).
   if (directApplies(p)) return conv2dDirectBackwardInput(p, dy, w);
+  if (winogradBackwardInputApplies(p)) return conv2dWinogradBackwardInput(p, dy, w);
   // (Computing a stride-1 dx as a forward conv with the flipped filter measured no faster in
   // interleaved A/B runs, and slower for 32-channel layers: its GEMM has only C rows to reuse
   // each packed panel, where this one has C*R*S.)

@@ -1,0 +1,107 @@
+/**
+ * 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3) (assembly/winograd.ts): 16 GEMMs over the
+ * transformed tiles instead of one over im2col, 2.25x fewer multiply-adds. Runs the forward
+ * pass (bias and a fused ReLU included) and, with the filter flipped and its channel axes
+ * swapped, the data gradient of such a layer (a stride-1 3x3 conv of dy padded by 2 - pad).
+ *
+ * The result differs from the direct sum by rounding only (the transforms add and halve), as
+ * cuDNN's and NNPACK's Winograd paths do; it does not depend on the thread count or the batch
+ * staging. setConvWinograd(false) runs the im2col kernels instead (benchmarks, tests).
+ */
+import type { Conv2dParams } from '../../einsum/types.js';
+import type { Prepared, Runtime } from './runtime.js';
+import { call, splitRange, threadsFor } from './runtime.js';
+import { batchPipeline } from './batch-pipeline.js';
+import { putParams } from './conv.js';
+
+let enabled = true;
+
+/** Winograd calls so far (tests check the kernel really ran). */
+export const winogradStats = { calls: 0 };
+
+/** Benchmarks and tests switch Winograd off to compare with the im2col kernels. */
+export function setConvWinograd(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Layers below these sizes stay on the im2col kernels: with few channels the transforms (which
+ * cost per input and output element, not per multiply-add) outweigh the saving.
+ */
+const MIN_CHANNELS = 16;
+const MIN_FILTERS = 16;
+/** One K block of the GEMM (assembly/gemm.ts KC). */
+const MAX_CHANNELS = 384;
+
+/** Whether the forward pass of `p` runs on the Winograd kernel. */
+export function winogradForwardApplies(p: Conv2dParams): boolean {
+  return enabled && p.R === 3 && p.S === 3 && p.strideH === 1 && p.strideW === 1 && p.dilationH === 1 &&
+    p.dilationW === 1 && p.groups === 1 && p.padTop <= 2 && p.padLeft <= 2 &&
+    p.C >= MIN_CHANNELS && p.C <= MAX_CHANNELS && p.M >= MIN_FILTERS;
+}
+
+/** The data gradient of `p` as a forward conv: dy [N,M,P,Q] -> dx [N,C,H,W], pad 2 - pad. */
+function dataGradientAsForward(p: Conv2dParams): Conv2dParams {
+  return { ...p, C: p.M, H: p.P, W: p.Q, M: p.C, P: p.H, Q: p.W, padTop: 2 - p.padTop, padLeft: 2 - p.padLeft };
+}
+
+/** Whether the data gradient of `p` runs on the Winograd kernel. */
+export function winogradBackwardInputApplies(p: Conv2dParams): boolean {
+  // A stride-1 layer's output is H + 2*pad - 2 rows: the gradient conv recovers H exactly.
+  return p.padTop <= 2 && p.padLeft <= 2 && winogradForwardApplies(dataGradientAsForward(p));
+}
+
+/** y [N,M,P,Q] = conv2d(x, w) + b, ReLU'd with `relu`. Needs winogradForwardApplies(p). */
+export function conv2dWinograd(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null, relu: boolean): Float32Array {
+  return call((r) => plan(r, p, x, w, b, relu, false));
+}
+
+/** dx [N,C,H,W] from dy [N,M,P,Q] and w [M,C,3,3]. Needs winogradBackwardInputApplies(p). */
+export function conv2dWinogradBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float32Array): Float32Array {
+  return call((r) => plan(r, dataGradientAsForward(p), dy, w, null, false, true));
+}
+
+/** The call for the forward conv `q` (a data gradient's with `flip`). */
+function plan(r: Runtime, q: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null, relu: boolean,
+  flip: boolean): Prepared<Float32Array> {
+  winogradStats.calls++;
+  const e = r.exports;
+  const pp = putParams(r, q);
+  const wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
+  const up = r.arena.alloc(e['winogradFilterBytes']!(pp) as number);
+  const T = threadsFor(r, (2 * q.N * q.M * q.P * q.Q * q.C * 9) / 2.25);
+  const { rows, mb } = units(q, T, e['winogradRowColumns']!(pp) as number);
+  const scratchBytes = e['winogradScratchBytes']!(pp, rows, mb) as number;
+  const scratch = Array.from({ length: T }, () => r.arena.alloc(scratchBytes));
+  // The filter transform is a few microseconds for most layers: one thread unless it is large.
+  const packThreads = q.M * q.C >= 1 << 14 ? T : 1;
+  const pack = splitRange(Math.ceil(q.M / 4), packThreads).map(([a, z]) => [pp, wp, up, a, z, flip ? 1 : 0]);
+  const batch = { N: q.N, T, input: x, inPer: q.C * q.H * q.W, outPer: q.M * q.P * q.Q };
+  return batchPipeline(r, batch, [['winograd_pack_filter', pack]], (n0, n, xq, yq) => {
+    const next = r.arena.put(new Int32Array(1));
+    const pq = putParams(r, { ...q, N: n });
+    return ['conv2d_winograd', scratch.map((sc) => [pq, xq, up, bp, yq, rows, mb, next, sc, relu ? 1 : 0])];
+  });
+}
+
+/** Tile columns a unit aims for: its 16 GEMMs of ~100 columns keep their operands in L2. */
+const UNIT_COLUMNS = 96;
+/** Filter blocks are no smaller than this (each repeats the unit's input transform). */
+const MIN_FILTER_BLOCK = 32;
+
+/**
+ * A unit of work: `rows` tile rows (2 output rows each) of one image, `mb` filters. About
+ * UNIT_COLUMNS tiles; when that leaves fewer units than threads (one image of a late ResNet
+ * stage: 7 tile rows, one unit), the filters are split too, into as few blocks as give every
+ * thread one: each block repeats the unit's input transform (ResNet 3x3 C256 14x14 N=1, 2
+ * threads: 62 GFLOP/s with 8 filter blocks, 75-93 with 2; bench/winograd-ab.ts). Any split
+ * gives the same result.
+ */
+function units(q: Conv2dParams, T: number, rowColumns: number): { rows: number; mb: number } {
+  const tileRows = Math.ceil(q.P / 2);
+  const rows = Math.max(1, Math.min(tileRows, Math.floor(UNIT_COLUMNS / rowColumns)));
+  const count = q.N * Math.ceil(tileRows / rows);
+  if (count >= T) return { rows, mb: q.M };
+  const mBlocks = Math.max(1, Math.min(Math.ceil(T / count), Math.floor(q.M / MIN_FILTER_BLOCK)));
+  return { rows, mb: Math.ceil(q.M / mBlocks / 4) * 4 };
+}
