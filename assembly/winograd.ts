@@ -28,7 +28,7 @@ export function winogradApplies(pp: usize): bool {
 /** Tile columns of a tile row in the GEMMs: ceil(Q/2) rounded up to whole 4-lane groups. */
 // @ts-ignore: decorator
 @inline
-function rowColumns(cp: ConvParams): i32 {
+export function rowColumns(cp: ConvParams): i32 {
   return (((cp.Q + 1) >> 1) + 3) & ~3;
 }
 
@@ -47,7 +47,7 @@ export function winogradRowColumns(pp: usize): i32 {
 /** Floats of one of the 4 transformed input rows (a vector load past the last tile stays inside). */
 // @ts-ignore: decorator
 @inline
-function rowFloats(cp: ConvParams): i32 {
+export function rowFloats(cp: ConvParams): i32 {
   return 2 * rowColumns(cp) + 8;
 }
 
@@ -174,35 +174,13 @@ function winogradUnit(cp: ConvParams, x: usize, up: usize, bias: usize, y: usize
   const plane = <usize>(H * W) << 2;
   const xn = x + <usize>n * <usize>C * plane;
   const vPlane = <usize>(C * colsP) << 2;
-  const rowBytes = <usize>rowLen << 2;
 
-  // Input transform: V_xi[c][tile] = (B^T d B)_xi, d the tile's 4x4 input block. B^T =
-  // [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]; first down the columns of 4 input rows (whole
-  // rows at once), then along each transformed row, four tiles per vector.
+  // Input transform, into the packed B layout of each V_xi (panel col/NR at + panel*C*NR,
+  // channel c at + c*NR, lane col%NR).
   for (let c = 0; c < C; c++) {
     const xc = xn + <usize>c * plane;
     for (let ty = ty0; ty < ty1; ty++) {
-      const ih = 2 * ty - cp.PH;
-      const r0 = rowAt(xc, ih, H, W, zeros), r1 = rowAt(xc, ih + 1, H, W, zeros);
-      const r2 = rowAt(xc, ih + 2, H, W, zeros), r3 = rowAt(xc, ih + 3, H, W, zeros);
-      verticalTransform(rb, rowLen, cp.PW, W, r0, r1, r2, r3);
-      const col0 = (ty - ty0) * TQ4;
-      for (let tx = 0; tx < TQ4; tx += 4) {
-        const col = col0 + tx;
-        // Packed B layout of V_xi: panel col/NR at + panel*C*NR, channel c at + c*NR, lane col%NR.
-        const dst = vp + ((<usize>((col / NR) * C * NR + c * NR + col % NR)) << 2);
-        for (let i = 0; i < 4; i++) {
-          const t = rb + <usize>i * rowBytes + (<usize>(2 * tx) << 2);
-          const A = v128.load(t), B = v128.load(t, 16), Cv = v128.load(t, 32);
-          const a0 = v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1 = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
-          const a2 = v128.shuffle<f32>(a0, Cv, 1, 2, 3, 4), a3 = v128.shuffle<f32>(a1, Cv, 1, 2, 3, 5);
-          const d = dst + <usize>(4 * i) * vPlane;
-          v128.store(d, f32x4.sub(a0, a2));
-          v128.store(d + vPlane, f32x4.add(a1, a2));
-          v128.store(d + 2 * vPlane, f32x4.sub(a2, a1));
-          v128.store(d + 3 * vPlane, f32x4.sub(a1, a3));
-        }
-      }
+      transformInputRow(cp, xc, ty, rb, zeros, vp + (<usize>(c * NR) << 2), (ty - ty0) * TQ4, vPlane, <usize>(C * NR) << 2);
     }
   }
 
@@ -264,6 +242,39 @@ function winogradUnit(cp: ConvParams, x: usize, up: usize, bias: usize, y: usize
 @inline
 function rowAt(xc: usize, ih: i32, H: i32, W: i32, zeros: usize): usize {
   return <u32>ih < <u32>H ? xc + (<usize>(ih * W) << 2) : zeros;
+}
+
+/**
+ * V_xi = (B^T d B)_xi for the tiles of tile row `ty` of one channel plane `xc`, d each tile's
+ * 4x4 input block: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], first down the columns of the
+ * 4 input rows (whole rows at once, into rb), then along each transformed row, four tiles per
+ * vector. The row's tiles are the columns col0 .. col0 + TQ4 - 1 of each V_xi, which starts at
+ * base + xi*vPlane: packed as the GEMM's B (column col at + (col/NR)*panelBytes + col%NR floats)
+ * for the forward, plain (at + col floats; panelBytes 0) for the filter gradient.
+ */
+export function transformInputRow(cp: ConvParams, xc: usize, ty: i32, rb: usize, zeros: usize, base: usize,
+                                  col0: i32, vPlane: usize, panelBytes: usize): void {
+  const H = cp.H, W = cp.W, TQ4 = rowColumns(cp), rowLen = rowFloats(cp);
+  const rowBytes = <usize>rowLen << 2;
+  const ih = 2 * ty - cp.PH;
+  const r0 = rowAt(xc, ih, H, W, zeros), r1 = rowAt(xc, ih + 1, H, W, zeros);
+  const r2 = rowAt(xc, ih + 2, H, W, zeros), r3 = rowAt(xc, ih + 3, H, W, zeros);
+  verticalTransform(rb, rowLen, cp.PW, W, r0, r1, r2, r3);
+  for (let tx = 0; tx < TQ4; tx += 4) {
+    const col = col0 + tx;
+    const at = panelBytes != 0 ? base + <usize>(col / NR) * panelBytes + (<usize>(col % NR) << 2) : base + (<usize>col << 2);
+    for (let i = 0; i < 4; i++) {
+      const t = rb + <usize>i * rowBytes + (<usize>(2 * tx) << 2);
+      const A = v128.load(t), B = v128.load(t, 16), Cv = v128.load(t, 32);
+      const a0 = v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1 = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+      const a2 = v128.shuffle<f32>(a0, Cv, 1, 2, 3, 4), a3 = v128.shuffle<f32>(a1, Cv, 1, 2, 3, 5);
+      const d = at + <usize>(4 * i) * vPlane;
+      v128.store(d, f32x4.sub(a0, a2));
+      v128.store(d + vPlane, f32x4.add(a1, a2));
+      v128.store(d + 2 * vPlane, f32x4.sub(a2, a1));
+      v128.store(d + 3 * vPlane, f32x4.sub(a1, a3));
+    }
+  }
 }
 
 /**

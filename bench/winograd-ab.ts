@@ -1,12 +1,12 @@
 /**
- * Winograd F(2x2, 3x3) against the im2col kernels on the same 3x3 stride-1 layers, forward and
- * data gradient, interleaved in one process (4 rounds, each kernel in turn), so that the
+ * Winograd (F(2x2, 3x3); F(3x3, 2x2) for the filter gradient) against the im2col kernels on the
+ * same 3x3 stride-1 layers, forward, data gradient and filter gradient, interleaved in one process (4 rounds, each kernel in turn), so that the
  * machine's drift hits both alike. Prints whole-call GFLOP/s (median of each turn) per round.
  *
  *   node --import tsx bench/winograd-ab.ts [threads=2] [filter...]
  *   node --import tsx bench/winograd-ab.ts 1 fashion resnet
  */
-import { conv2dBackwardInput, conv2dForward } from '../src/backends/wasm/conv.js';
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../src/backends/wasm/conv.js';
 import { setConvWinograd } from '../src/backends/wasm/conv-winograd.js';
 import { setThreads, waitForThreads } from '../src/backends/wasm/runtime.js';
 import type { Conv2dParams } from '../src/einsum/types.js';
@@ -42,10 +42,10 @@ for (const [name, p] of layers) {
   const flops = 2 * p.N * p.M * p.P * p.Q * p.C * 9;
   const results = new Map<string, number[]>();
   for (let round = 0; round < 4; round++) {
-    for (const dir of ['fwd', 'dI'] as const) {
+    for (const dir of ['fwd', 'dI', 'dF'] as const) {
       for (const winograd of [false, true]) {
         setConvWinograd(winograd);
-        const run = dir === 'fwd' ? () => conv2dForward(p, x, w, b) : () => conv2dBackwardInput(p, dy, w);
+        const run = dir === 'fwd' ? () => conv2dForward(p, x, w, b) : dir === 'dI' ? () => conv2dBackwardInput(p, dy, w) : () => conv2dBackwardFilter(p, x, dy);
         run(); run();
         const times: number[] = [];
         const t0 = performance.now();

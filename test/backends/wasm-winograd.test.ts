@@ -1,17 +1,21 @@
 /**
- * The Winograd F(2x2, 3x3) kernels (assembly/winograd.ts, src/backends/wasm/conv-winograd.ts)
- * against the reference backend, forward (with and without bias, with the fused ReLU) and data
- * gradient. Shapes sit around the kernel's edges: odd output sizes (a tile half outside),
+ * The Winograd kernels (assembly/winograd.ts, winograd-filter.ts; src/backends/wasm/conv-winograd.ts)
+ * against the reference backend: F(2x2, 3x3) forward (with and without bias, with the fused ReLU)
+ * and data gradient, F(3x3, 2x2) filter gradient. Shapes sit around the kernels' edges: odd output sizes (a tile half outside),
  * tile rows whose length is 0, 1, 2 or 3 past a 4-tile vector, padding 0, 1 and 2 and unequal
  * top/left padding, filter counts around the 4-filter panel and the 128-row GEMM block, 384
- * channels (the largest one K block holds), one image split by filter blocks on 2 threads, and
- * a batch cut into pipeline stages. Results are the same bits on 1 and 2 threads.
+ * channels (the largest one K block holds), one image split by filter blocks on 2 threads, a
+ * filter gradient cut into several chunks of tiles and into filter and channel blocks, and a
+ * batch cut into pipeline stages. Results are the same bits on 1 and 2 threads.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertClose } from '../helpers.js';
-import { conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
-import { setConvWinograd, winogradBackwardInputApplies, winogradForwardApplies, winogradStats } from '../../src/backends/wasm/conv-winograd.js';
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
+import {
+  conv2dWinogradBackwardFilter, setConvWinograd, winogradBackwardInputApplies, winogradFilterGradientApplies,
+  winogradForwardApplies, winogradStats,
+} from '../../src/backends/wasm/conv-winograd.js';
 import { setPipelineMinBytes, pipelineMinBytes } from '../../src/backends/wasm/batch-pipeline.js';
 import { setMinParallelFlops, setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
 import { referenceContract } from '../../src/backends/reference/contract.js';
@@ -22,7 +26,7 @@ import type { Conv2dParams } from '../../src/einsum/types.js';
 
 type Shape = Parameters<typeof convParams>[0];
 
-function reference(p: Conv2dParams, target: 'O' | 'I', operands: Record<string, Float32Array>, bias = false): Float32Array {
+function reference(p: Conv2dParams, target: 'O' | 'I' | 'F', operands: Record<string, Float32Array>, bias = false): Float32Array {
   return referenceContract(conv2dEinsum(p, bias), target, operands);
 }
 
@@ -40,6 +44,8 @@ const shapes: Array<[string, Shape]> = [
   ['one image, few tiles, 256 filters (units split by filters)', { N: 1, C: 24, H: 6, W: 6, M: 256, R: 3, S: 3, pad: 1 }],
   ['one output pixel (H = W = 1, pad 1)', { N: 3, C: 16, H: 1, W: 1, M: 16, R: 3, S: 3, pad: 1 }],
   ['a wide image (several units a row of tiles)', { N: 1, C: 16, H: 4, W: 230, M: 16, R: 3, S: 3, pad: 1 }],
+  ['64 channels and filters, few tiles (filter gradient in 2 x 2 blocks)', { N: 1, C: 64, H: 6, W: 6, M: 64, R: 3, S: 3, pad: 1 }],
+  ['1,024 tiles (filter gradient in 4 chunks)', { N: 16, C: 16, H: 16, W: 15, M: 17, R: 3, S: 3, pad: 1 }],
 ];
 
 describe('wasm Winograd F(2x2, 3x3) conv', () => {
@@ -64,17 +70,20 @@ describe('wasm Winograd F(2x2, 3x3) conv', () => {
         assertClose(conv2dForward(p, x, w, null), reference(p, 'O', { I: x, F: w }), `${name} y (no bias)`, 1e-5, t);
         assertClose(conv2dForward(p, x, w, b, true), relu(y), `${name} relu(y)`, 1e-5, t);
         assertClose(conv2dBackwardInput(p, dy, w), reference(p, 'I', { dO: dy, F: w }), `${name} dx`, 1e-5, 4e-6 * Math.sqrt(p.M * 9));
-        assert.equal(winogradStats.calls - calls, 4, 'every call ran the Winograd kernel');
+        // Small layers' filter gradients stay on im2col (too few tiles): called directly here.
+        const dw = reference(p, 'F', { I: x, dO: dy });
+        assertClose(conv2dWinogradBackwardFilter(p, x, dy), dw, `${name} dw`, 1e-5, 4e-6 * Math.sqrt(p.N * p.P * p.Q));
+        assert.equal(winogradStats.calls - calls, 5, 'every call ran the Winograd kernel');
       });
     }
   }
 
   it('gives the same bits on 1 and 2 threads and in pipeline stages as in one call', () => {
-    for (const shape of [shapes[1]![1], shapes[8]![1], { N: 5, C: 16, H: 10, W: 12, M: 24, R: 3, S: 3, pad: 1 }]) {
+    for (const shape of [shapes[1]![1], shapes[8]![1], shapes[11]![1], shapes[12]![1], { N: 5, C: 16, H: 10, W: 12, M: 24, R: 3, S: 3, pad: 1 }]) {
       const p = convParams(shape);
       const x = randomArray(p.N * p.C * p.H * p.W, 5), w = randomArray(p.M * p.C * 9, 6), b = randomArray(p.M, 7);
       const dy = randomArray(p.N * p.M * p.P * p.Q, 8);
-      const run = (): Float32Array[] => [conv2dForward(p, x, w, b, true), conv2dBackwardInput(p, dy, w)];
+      const run = (): Float32Array[] => [conv2dForward(p, x, w, b, true), conv2dBackwardInput(p, dy, w), conv2dWinogradBackwardFilter(p, x, dy)];
       const [y, dx] = sameOnOneAndTwoThreads(run, `Winograd ${JSON.stringify(shape)}`);
       const minBytes = pipelineMinBytes();
       setPipelineMinBytes(0);
@@ -99,6 +108,14 @@ describe('wasm Winograd F(2x2, 3x3) conv', () => {
     }
     // A layer the forward runs but whose data gradient would need more than one K block.
     assert.equal(winogradBackwardInputApplies(convParams({ ...base, M: 400 })), false, 'M = 400 data gradient');
+    // Filter gradients need 200 tiles (their GEMMs' reduction): 8x8 has 16, 4 images of 14x14 224.
+    assert.equal(winogradFilterGradientApplies(convParams(base)), false, 'filter gradient of 16 tiles');
+    const many = convParams({ ...base, N: 4, H: 14, W: 14 });
+    assert.equal(winogradFilterGradientApplies(many), true, 'filter gradient of 224 tiles');
+    const xm = randomArray(many.N * many.C * many.H * many.W, 14), dym = randomArray(many.N * many.M * many.P * many.Q, 15);
+    const before = winogradStats.calls;
+    assertClose(conv2dBackwardFilter(many, xm, dym), reference(many, 'F', { I: xm, dO: dym }), 'dw of 224 tiles', 1e-5, 1e-4);
+    assert.equal(winogradStats.calls, before + 1, 'conv2dBackwardFilter ran Winograd');
     const p = convParams(base);
     const x = randomArray(p.N * p.C * p.H * p.W, 9), w = randomArray(p.M * p.C * 9, 10);
     setConvWinograd(false);

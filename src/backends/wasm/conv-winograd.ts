@@ -51,6 +51,25 @@ export function winogradBackwardInputApplies(p: Conv2dParams): boolean {
   return p.padTop <= 2 && p.padLeft <= 2 && winogradForwardApplies(dataGradientAsForward(p));
 }
 
+/**
+ * Filter gradients over fewer 2x2 tiles than this stay on the im2col kernels: the tiles are its
+ * GEMMs' reduction, and a short one does not pay for the transforms. ResNet 3x3 C256 14x14 at
+ * N=1 (56 tiles), 2 threads: 64-76 GFLOP/s im2col vs 52-65 Winograd; C128 28x28 N=1 (224 tiles):
+ * 51-61 vs 60-71 (bench/winograd-ab.ts).
+ */
+const MIN_FILTER_TILES = 200;
+
+/**
+ * Whether the filter gradient of `p` runs on the Winograd kernel (its GEMMs reduce over the
+ * tiles, so any number of channels fits).
+ */
+export function winogradFilterGradientApplies(p: Conv2dParams): boolean {
+  const tiles = p.N * Math.ceil(p.P / 2) * Math.ceil(p.Q / 8) * 4;
+  return enabled && p.R === 3 && p.S === 3 && p.strideH === 1 && p.strideW === 1 && p.dilationH === 1 &&
+    p.dilationW === 1 && p.groups === 1 && p.padTop <= 2 && p.padLeft <= 2 && p.C >= MIN_CHANNELS && p.M >= MIN_FILTERS &&
+    tiles >= MIN_FILTER_TILES;
+}
+
 /** y [N,M,P,Q] = conv2d(x, w) + b, ReLU'd with `relu`. Needs winogradForwardApplies(p). */
 export function conv2dWinograd(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null, relu: boolean): Float32Array {
   return call((r) => plan(r, p, x, w, b, relu, false));
@@ -59,6 +78,54 @@ export function conv2dWinograd(p: Conv2dParams, x: Float32Array, w: Float32Array
 /** dx [N,C,H,W] from dy [N,M,P,Q] and w [M,C,3,3]. Needs winogradBackwardInputApplies(p). */
 export function conv2dWinogradBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float32Array): Float32Array {
   return call((r) => plan(r, dataGradientAsForward(p), dy, w, null, false, true));
+}
+
+/** Chunks of a filter gradient's tiles at most (each keeps a partial sum of 16 x M x C floats). */
+const MAX_FILTER_CHUNKS = 16;
+/** Tiles per chunk at least (the reduction depth of its GEMMs). */
+const MIN_CHUNK_TILES = 256;
+/** Units a filter gradient aims for (chunks times filter and channel blocks): 4 per thread on 2. */
+const FILTER_UNITS = 8;
+
+/**
+ * dw [M,C,3,3] from x [N,C,H,W] and dy [N,M,P,Q], summed over the batch. Needs
+ * winogradFilterGradientApplies(p). The tile rows are cut into chunks, each summed into its own
+ * partial, the partials added in order; a layer with too few tiles for FILTER_UNITS chunks (one
+ * image of a late ResNet stage) also splits each chunk's sums into blocks of filters and
+ * channels (each block repeats the transforms of its share). The units depend on the layer
+ * alone: the same bits on any number of threads.
+ */
+export function conv2dWinogradBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
+  return call((r) => {
+    winogradStats.calls++;
+    const e = r.exports;
+    const pp = putParams(r, p);
+    const xp = r.arena.put(x), dyp = r.arena.put(dy);
+    const tileRows = p.N * Math.ceil(p.P / 2);
+    const tiles = tileRows * (e['winogradRowColumns']!(pp) as number);
+    const chunks = Math.max(1, Math.min(MAX_FILTER_CHUNKS, tileRows, Math.floor(tiles / MIN_CHUNK_TILES)));
+    const { mb, cb } = filterBlocks(p, Math.ceil(FILTER_UNITS / chunks));
+    const partials = r.arena.alloc(chunks * (e['winogradFilterPartialFloats']!(pp) as number) * 4);
+    const wlen = p.M * p.C * 9;
+    const dwp = r.arena.alloc(wlen * 4);
+    const T = threadsFor(r, (2 * p.N * p.M * p.P * p.Q * p.C * 9) / 2.25);
+    const next = r.arena.put(new Int32Array(1));
+    const scratchBytes = e['winogradFilterScratchBytes']!(pp) as number;
+    const units = chunks * Math.ceil(p.M / mb) * Math.ceil(p.C / cb);
+    const parts = Array.from({ length: Math.min(T, units) }, () => [pp, xp, dyp, partials, chunks, mb, cb, next, r.arena.alloc(scratchBytes)]);
+    const finish = splitRange(p.M, T).map(([a, z]) => [pp, partials, chunks, dwp, a, z]);
+    return {
+      steps: [['conv2d_winograd_backward_filter', parts], ['winograd_filter_finish', finish]],
+      finish: () => r.arena.take(dwp, wlen),
+    };
+  });
+}
+
+/** Blocks of at least MIN_FILTER_BLOCK filters and channels, about `blocks` of them. */
+function filterBlocks(p: Conv2dParams, blocks: number): { mb: number; cb: number } {
+  const mBlocks = Math.max(1, Math.min(Math.ceil(Math.sqrt(blocks)), Math.floor(p.M / MIN_FILTER_BLOCK)));
+  const cBlocks = Math.max(1, Math.min(Math.ceil(blocks / mBlocks), Math.floor(p.C / MIN_FILTER_BLOCK)));
+  return { mb: Math.ceil(p.M / mBlocks), cb: Math.ceil(p.C / cBlocks) };
 }
 
 /** The call for the forward conv `q` (a data gradient's with `flip`). */

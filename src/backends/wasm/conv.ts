@@ -15,7 +15,10 @@ import { gemm } from './gemm.js';
 import {
   conv2dDirect, conv2dDirectBackwardFilter, conv2dDirectBackwardInput, directApplies, directFilterGradientApplies,
 } from './conv-direct.js';
-import { conv2dWinograd, conv2dWinogradBackwardInput, winogradBackwardInputApplies, winogradForwardApplies } from './conv-winograd.js';
+import {
+  conv2dWinograd, conv2dWinogradBackwardFilter, conv2dWinogradBackwardInput, winogradBackwardInputApplies,
+  winogradFilterGradientApplies, winogradForwardApplies,
+} from './conv-winograd.js';
 
 /** The GEMM micro-tile (assembly/gemm.ts MR x NR): rows and pixels are split in whole tiles. */
 const MR = 4, NR = 8;
@@ -289,6 +292,7 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
   if (isDepthwise(p)) return call((r) => depthwiseFilterGradient(r, p, x, dy));
   // LeNet's c1 and c3: 2x4 tiles over x and dy in place, no im2col (conv-direct.ts).
   if (directFilterGradientApplies(p)) return conv2dDirectBackwardFilter(p, x, dy);
+  if (winogradFilterGradientApplies(p)) return conv2dWinogradBackwardFilter(p, x, dy);
   return call((r) => {
     const pp = putParams(r, p);
     const xp = r.arena.put(x), dyp = r.arena.put(dy);

@@ -19,7 +19,7 @@ export const KERNEL_NAMES = [
   'bn_train_forward', 'bn_apply', 'bn_backward', 'f32_maxpool2x2', 'f32_tanh', 'f32_tanh_grad',
   'f32_avgpool2x2', 'f32_avgpool2x2_backward', 'bn_relu_maxpool2x2', 'bn_relu_maxpool2x2_backward',
   'conv2d_direct_forward', 'conv2d_direct_backward_filter', 'conv2d_direct_backward_input',
-  'conv2d_direct_backward', 'f32_avgpool2x2_tanh_backward', 'winograd_pack_filter', 'conv2d_winograd',
+  'conv2d_direct_backward', 'f32_avgpool2x2_tanh_backward', 'winograd_pack_filter', 'conv2d_winograd', 'conv2d_winograd_backward_filter', 'winograd_filter_finish',
 ];
 
 export interface Runtime {
