@@ -17,7 +17,7 @@
 
 import { ConvParams, paramsAt } from './params';
 import { f32_gemm, gemmScratchBytes } from './gemm';
-import { rowColumns, rowFloats, transformInputRow } from './winograd';
+import { rowColumns, rowFloats, transformInputRow, zeroRowBuffers } from './winograd';
 
 /** Tiles a unit's GEMMs aim for in one pass (its K depth). */
 const PASS_COLUMNS: i32 = 256;
@@ -39,7 +39,7 @@ export function winogradFilterPartialFloats(pp: usize): i32 {
 export function winogradFilterScratchBytes(pp: usize): i32 {
   const cp = paramsAt(pp);
   const cols = passRows(cp) * rowColumns(cp);
-  return (16 * (cp.C + cp.M) * cols + 4 * rowFloats(cp) + 2 * rowFloats(cp) + max(cp.W, 4)) * 4 + gemmScratchBytes() + 256;
+  return (16 * (cp.C + cp.M) * cols + 4 * rowFloats(cp) + max(cp.W, 4)) * 4 + gemmScratchBytes() + 256;
 }
 
 /**
@@ -75,10 +75,9 @@ function filterUnit(cp: ConvParams, x: usize, dy: usize, partial: usize, k: i32,
   const up = vp + (<usize>(16 * C * maxCols) << 2);
   const rowLen = rowFloats(cp);
   const rb = up + (<usize>(16 * M * maxCols) << 2);
-  const gb = rb + (<usize>(4 * rowLen) << 2);
-  const zeros = gb + (<usize>(2 * rowLen) << 2);
+  const zeros = rb + (<usize>(4 * rowLen) << 2);
   const gemm = (zeros + (<usize>max(W, 4) << 2) + 63) & ~<usize>63;
-  memory.fill(zeros, 0, <usize>max(W, 4) << 2);
+  zeroRowBuffers(cp, rb, zeros);
   const plane = <usize>(H * W) << 2, dyPlane = <usize>(P * Q) << 2;
   const partialPlane = <usize>(cp.M * Call) << 2;
   const out = partial + (<usize>(m0 * Call + c0) << 2);
@@ -96,7 +95,7 @@ function filterUnit(cp: ConvParams, x: usize, dy: usize, partial: usize, k: i32,
       }
       const dyn = dy + (<usize>n * <usize>cp.M + <usize>m0) * dyPlane;
       for (let m = 0; m < M; m++) {
-        transformGradientRow(dyn + <usize>m * dyPlane, ty, P, Q, TQ4, gb, rowLen, up + (<usize>(m * cols + col0) << 2), uPlane);
+        transformGradientRow(dyn + <usize>m * dyPlane, ty, P, Q, TQ4, up + (<usize>(m * cols + col0) << 2), uPlane);
       }
     }
     // S_xi (+)= U_xi [M x cols] * V_xi^T: V_xi is [C x cols] row-major, read transposed.
@@ -117,35 +116,34 @@ function filterUnit(cp: ConvParams, x: usize, dy: usize, partial: usize, k: i32,
 /**
  * U_xi = (G g G^T)_xi for the tiles of tile row `ty` of one gradient plane (P x Q), g each
  * tile's 2x2 block (zero past the plane), four tiles per vector, stored at dst + tile*4 bytes,
- * position xi at + xi*uPlane. G = [1 0; 1/2 1/2; 1/2 -1/2; 0 -1].
+ * position xi at + xi*uPlane. G = [1 0; 1/2 1/2; 1/2 -1/2; 0 -1]. A vector of four tiles reads
+ * 8 columns; at the row's end the columns past Q are masked (the load may touch up to 7 floats
+ * past the plane: the host allocates more after dy).
  */
-function transformGradientRow(plane: usize, ty: i32, P: i32, Q: i32, TQ4: i32, gb: usize, rowLen: i32, dst: usize, uPlane: usize): void {
-  // The tile row's two dy rows, zero-padded to whole tiles.
-  const rowBytes = <usize>rowLen << 2;
-  for (let i = 0; i < 2; i++) {
-    const buf = gb + <usize>i * rowBytes;
-    const p = 2 * ty + i;
-    if (p < P) {
-      memory.copy(buf, plane + (<usize>(p * Q) << 2), <usize>Q << 2);
-      memory.fill(buf + (<usize>Q << 2), 0, <usize>(2 * TQ4 - Q) << 2);
-    } else {
-      memory.fill(buf, 0, <usize>(2 * TQ4) << 2);
-    }
-  }
-  const half = f32x4.splat(0.5);
+function transformGradientRow(plane: usize, ty: i32, P: i32, Q: i32, TQ4: i32, dst: usize, uPlane: usize): void {
+  const row0 = plane + (<usize>(2 * ty * Q) << 2);
+  const second = 2 * ty + 1 < P;
+  const row1 = row0 + (<usize>Q << 2);
+  const half = f32x4.splat(0.5), zero = f32x4.splat(0);
+  const lanes0 = i32x4(0, 1, 2, 3), lanes1 = i32x4(4, 5, 6, 7), width = i32x4.splat(Q);
   for (let tx = 0; tx < TQ4; tx += 4) {
-    const o = <usize>(2 * tx) << 2;
-    const a = v128.load(gb + o), b = v128.load(gb + o, 16);
-    const c = v128.load(gb + rowBytes + o), d = v128.load(gb + rowBytes + o, 16);
+    const col = 2 * tx, o = <usize>col << 2;
+    let a = v128.load(row0 + o), b = v128.load(row0 + o, 16);
+    let c = second ? v128.load(row1 + o) : zero, d = second ? v128.load(row1 + o, 16) : zero;
+    if (col + 8 > Q) {
+      const at = i32x4.splat(col);
+      const m0 = i32x4.lt_s(i32x4.add(at, lanes0), width), m1 = i32x4.lt_s(i32x4.add(at, lanes1), width);
+      a = v128.and(a, m0); b = v128.and(b, m1); c = v128.and(c, m0); d = v128.and(d, m1);
+    }
     // g00 g01 (row 0), g10 g11 (row 1) of four tiles.
     const g00 = v128.shuffle<f32>(a, b, 0, 2, 4, 6), g01 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
     const g10 = v128.shuffle<f32>(c, d, 0, 2, 4, 6), g11 = v128.shuffle<f32>(c, d, 1, 3, 5, 7);
-    const at = dst + (<usize>tx << 2);
+    const out = dst + (<usize>tx << 2);
     // Rows of G g: g0, (g0 + g1)/2, (g0 - g1)/2, -g1; each row times G^T the same way.
-    gradientRow(at, uPlane, 0, g00, g01, half);
-    gradientRow(at, uPlane, 4, f32x4.mul(f32x4.add(g00, g10), half), f32x4.mul(f32x4.add(g01, g11), half), half);
-    gradientRow(at, uPlane, 8, f32x4.mul(f32x4.sub(g00, g10), half), f32x4.mul(f32x4.sub(g01, g11), half), half);
-    gradientRow(at, uPlane, 12, f32x4.neg(g10), f32x4.neg(g11), half);
+    gradientRow(out, uPlane, 0, g00, g01, half);
+    gradientRow(out, uPlane, 4, f32x4.mul(f32x4.add(g00, g10), half), f32x4.mul(f32x4.add(g01, g11), half), half);
+    gradientRow(out, uPlane, 8, f32x4.mul(f32x4.sub(g00, g10), half), f32x4.mul(f32x4.sub(g01, g11), half), half);
+    gradientRow(out, uPlane, 12, f32x4.neg(g10), f32x4.neg(g11), half);
   }
 }
 

@@ -170,7 +170,7 @@ function winogradUnit(cp: ConvParams, x: usize, up: usize, bias: usize, y: usize
   const rb = mp + (<usize>(16 * M * colsP) << 2);
   const zeros = rb + (<usize>(4 * rowLen) << 2);
   const tile = zeros + (<usize>max(W, 4) << 2);
-  memory.fill(zeros, 0, <usize>max(W, 4) << 2);
+  zeroRowBuffers(cp, rb, zeros);
   const plane = <usize>(H * W) << 2;
   const xn = x + <usize>n * <usize>C * plane;
   const vPlane = <usize>(C * colsP) << 2;
@@ -248,7 +248,8 @@ function rowAt(xc: usize, ih: i32, H: i32, W: i32, zeros: usize): usize {
  * V_xi = (B^T d B)_xi for the tiles of tile row `ty` of one channel plane `xc`, d each tile's
  * 4x4 input block: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], first down the columns of the
  * 4 input rows (whole rows at once, into rb), then along each transformed row, four tiles per
- * vector. The row's tiles are the columns col0 .. col0 + TQ4 - 1 of each V_xi, which starts at
+ * vector (rb and zeros as zeroRowBuffers left them). The row's tiles are the columns col0 ..
+ * col0 + TQ4 - 1 of each V_xi, which starts at
  * base + xi*vPlane: packed as the GEMM's B (column col at + (col/NR)*panelBytes + col%NR floats)
  * for the forward, plain (at + col floats; panelBytes 0) for the filter gradient.
  */
@@ -279,16 +280,12 @@ export function transformInputRow(cp: ConvParams, xc: usize, ty: i32, rb: usize,
 
 /**
  * The four rows of B^T d down the columns, written to rb (4 rows of rowLen floats), column iw
- * of the image at position iw + PW; positions outside the image are zero.
+ * of the image at position iw + PW. Positions outside the image are never written: the caller
+ * zeroes rb once (zeroRowBuffers), and every row of a layer writes the same positions.
  */
 function verticalTransform(rb: usize, rowLen: i32, PW: i32, W: i32, r0: usize, r1: usize, r2: usize, r3: usize): void {
   const rowBytes = <usize>rowLen << 2;
   const end = min(rowLen, PW + W);
-  for (let i = 0; i < 4; i++) {
-    const t = rb + <usize>i * rowBytes;
-    memory.fill(t, 0, <usize>PW << 2);
-    if (end < rowLen) memory.fill(t + (<usize>end << 2), 0, <usize>(rowLen - end) << 2);
-  }
   const t0 = rb + (<usize>PW << 2), t1 = t0 + rowBytes, t2 = t1 + rowBytes, t3 = t2 + rowBytes;
   const n = end - PW;
   let j = 0;
@@ -308,6 +305,15 @@ function verticalTransform(rb: usize, rowLen: i32, PW: i32, W: i32, r0: usize, r
     store<f32>(t2 + o, a2 - a1);
     store<f32>(t3 + o, a1 - a3);
   }
+}
+
+/**
+ * Zero the four row buffers of transformInputRow (4 x rowFloats floats at rb) and a row of
+ * zeros for the rows outside the image (max(W, 4) floats at zeros): once per unit.
+ */
+export function zeroRowBuffers(cp: ConvParams, rb: usize, zeros: usize): void {
+  memory.fill(rb, 0, <usize>(4 * rowFloats(cp)) << 2);
+  memory.fill(zeros, 0, <usize>max(cp.W, 4) << 2);
 }
 
 /** Store 8 output pixels (lo, hi) of a row, or the first `left` of them at the row's end. */

@@ -1,8 +1,9 @@
 /**
- * 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3) (assembly/winograd.ts): 16 GEMMs over the
- * transformed tiles instead of one over im2col, 2.25x fewer multiply-adds. Runs the forward
- * pass (bias and a fused ReLU included) and, with the filter flipped and its channel axes
- * swapped, the data gradient of such a layer (a stride-1 3x3 conv of dy padded by 2 - pad).
+ * 3x3 stride-1 convolutions by Winograd's minimal filtering: 16 GEMMs over transformed 2x2 tiles
+ * instead of one over im2col, 2.25x fewer multiply-adds. F(2x2, 3x3) (assembly/winograd.ts) runs
+ * the forward pass (bias and a fused ReLU included) and, with the filter flipped and its channel
+ * axes swapped, the data gradient (a stride-1 3x3 conv of dy padded by 2 - pad); F(3x3, 2x2)
+ * (assembly/winograd-filter.ts) the filter gradient.
  *
  * The result differs from the direct sum by rounding only (the transforms add and halve), as
  * cuDNN's and NNPACK's Winograd paths do; it does not depend on the thread count or the batch
@@ -33,11 +34,15 @@ const MIN_FILTERS = 16;
 /** One K block of the GEMM (assembly/gemm.ts KC). */
 const MAX_CHANNELS = 384;
 
-/** Whether the forward pass of `p` runs on the Winograd kernel. */
-export function winogradForwardApplies(p: Conv2dParams): boolean {
+/** A 3x3, stride-1, undilated, ungrouped layer padded by at most 2, with enough channels and filters. */
+function winogradShape(p: Conv2dParams): boolean {
   return enabled && p.R === 3 && p.S === 3 && p.strideH === 1 && p.strideW === 1 && p.dilationH === 1 &&
-    p.dilationW === 1 && p.groups === 1 && p.padTop <= 2 && p.padLeft <= 2 &&
-    p.C >= MIN_CHANNELS && p.C <= MAX_CHANNELS && p.M >= MIN_FILTERS;
+    p.dilationW === 1 && p.groups === 1 && p.padTop <= 2 && p.padLeft <= 2 && p.C >= MIN_CHANNELS && p.M >= MIN_FILTERS;
+}
+
+/** Whether the forward pass of `p` runs on the Winograd kernel (its channels are one GEMM K block). */
+export function winogradForwardApplies(p: Conv2dParams): boolean {
+  return winogradShape(p) && p.C <= MAX_CHANNELS;
 }
 
 /** The data gradient of `p` as a forward conv: dy [N,M,P,Q] -> dx [N,C,H,W], pad 2 - pad. */
@@ -48,7 +53,7 @@ function dataGradientAsForward(p: Conv2dParams): Conv2dParams {
 /** Whether the data gradient of `p` runs on the Winograd kernel. */
 export function winogradBackwardInputApplies(p: Conv2dParams): boolean {
   // A stride-1 layer's output is H + 2*pad - 2 rows: the gradient conv recovers H exactly.
-  return p.padTop <= 2 && p.padLeft <= 2 && winogradForwardApplies(dataGradientAsForward(p));
+  return winogradShape(p) && winogradForwardApplies(dataGradientAsForward(p));
 }
 
 /**
@@ -64,10 +69,9 @@ const MIN_FILTER_TILES = 200;
  * tiles, so any number of channels fits).
  */
 export function winogradFilterGradientApplies(p: Conv2dParams): boolean {
+  // Tile rows of ceil(Q/2) tiles rounded up to whole 4-tile vectors (assembly/winograd.ts rowColumns).
   const tiles = p.N * Math.ceil(p.P / 2) * Math.ceil(p.Q / 8) * 4;
-  return enabled && p.R === 3 && p.S === 3 && p.strideH === 1 && p.strideW === 1 && p.dilationH === 1 &&
-    p.dilationW === 1 && p.groups === 1 && p.padTop <= 2 && p.padLeft <= 2 && p.C >= MIN_CHANNELS && p.M >= MIN_FILTERS &&
-    tiles >= MIN_FILTER_TILES;
+  return winogradShape(p) && tiles >= MIN_FILTER_TILES;
 }
 
 /** y [N,M,P,Q] = conv2d(x, w) + b, ReLU'd with `relu`. Needs winogradForwardApplies(p). */
@@ -86,6 +90,11 @@ const MAX_FILTER_CHUNKS = 16;
 const MIN_CHUNK_TILES = 256;
 /** Units a filter gradient aims for (chunks times filter and channel blocks): 4 per thread on 2. */
 const FILTER_UNITS = 8;
+/**
+ * Bytes of partial sums at most: a chunk's is 64*M*C bytes (16 MB for 512 channels and filters),
+ * and wasm memory never shrinks. Fewer chunks are then split into more filter and channel blocks.
+ */
+const MAX_PARTIAL_BYTES = 32 << 20;
 
 /**
  * dw [M,C,3,3] from x [N,C,H,W] and dy [N,M,P,Q], summed over the batch. Needs
@@ -103,9 +112,11 @@ export function conv2dWinogradBackwardFilter(p: Conv2dParams, x: Float32Array, d
     const xp = r.arena.put(x), dyp = r.arena.put(dy);
     const tileRows = p.N * Math.ceil(p.P / 2);
     const tiles = tileRows * (e['winogradRowColumns']!(pp) as number);
-    const chunks = Math.max(1, Math.min(MAX_FILTER_CHUNKS, tileRows, Math.floor(tiles / MIN_CHUNK_TILES)));
+    const partialFloats = e['winogradFilterPartialFloats']!(pp) as number;
+    const chunks = Math.max(1, Math.min(MAX_FILTER_CHUNKS, tileRows, Math.floor(tiles / MIN_CHUNK_TILES),
+      Math.floor(MAX_PARTIAL_BYTES / (partialFloats * 4))));
     const { mb, cb } = filterBlocks(p, Math.ceil(FILTER_UNITS / chunks));
-    const partials = r.arena.alloc(chunks * (e['winogradFilterPartialFloats']!(pp) as number) * 4);
+    const partials = r.arena.alloc(chunks * partialFloats * 4);
     const wlen = p.M * p.C * 9;
     const dwp = r.arena.alloc(wlen * 4);
     const T = threadsFor(r, (2 * p.N * p.M * p.P * p.Q * p.C * 9) / 2.25);
