@@ -15,14 +15,15 @@
 // filter flipped and its channel axes swapped (winograd_pack_filter's `flip`), padded by 2 - pad.
 
 import { ConvParams, paramsAt } from './params';
-import { f32_gemm_macro_4x8, KC, MC, MR, NR } from './gemm';
+import { f32_gemm_macro_4x8, MC, MR, NR } from './gemm';
+import { kStep } from './conv-pack';
 import { f32_relu } from './elementwise';
 
-/** Whether the layer runs here: 3x3, stride 1, undilated, one group, C within one K block. */
+/** Whether the layer runs here: 3x3, stride 1, undilated, one group. */
 export function winogradApplies(pp: usize): bool {
   const cp = paramsAt(pp);
   return cp.R == 3 && cp.S == 3 && cp.U == 1 && cp.V == 1 && cp.DH == 1 && cp.DW == 1 && cp.G == 1 &&
-    cp.C <= KC && cp.PH >= 0 && cp.PW >= 0 && cp.PH <= 2 && cp.PW <= 2 && cp.P >= 1 && cp.Q >= 1;
+    cp.PH >= 0 && cp.PW >= 0 && cp.PH <= 2 && cp.PW <= 2 && cp.P >= 1 && cp.Q >= 1;
 }
 
 /** Tile columns of a tile row in the GEMMs: ceil(Q/2) rounded up to whole 4-lane groups. */
@@ -74,9 +75,10 @@ export function winogradScratchBytes(pp: usize, rows: i32, mb: i32): i32 {
 
 /**
  * U_xi = (G g G^T)_xi for the filter panels [u0, u1) (MR filters each) of the layer at pp,
- * packed as the GEMM's A operand: position xi's M x C matrix at up + xi*paddedM*C floats, in
- * MR-row panels (packA's layout: panel i at + i*MR*C, channel c at + c*MR), so a panel's MR
- * filters are the lanes of one vector. G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+ * packed as the GEMM's A operand: position xi's M x C matrix at up + xi*paddedM*C floats, cut
+ * into K blocks of kStep(C) channels (the block from channel pc, depth kc, at + pc*paddedM), each
+ * in MR-row panels (packA's layout: panel i at + i*MR*kc, channel pc + c at + c*MR), so a panel's
+ * MR filters are the lanes of one vector. G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
  * With `flip`, the layer at pp is a data gradient: filter m, channel c is the original filter
  * w[c, m] rotated by 180 degrees (w has M_orig = cp.C filters of cp.M channels). Lanes past
  * the last filter are zero.
@@ -85,6 +87,7 @@ export function winograd_pack_filter(pp: usize, w: usize, up: usize, u0: i32, u1
   const cp = paramsAt(pp);
   const C = cp.C, M = cp.M, Mp = paddedM(cp);
   const step = <usize>Mp * <usize>C << 2;
+  const kstep = kStep(C);
   // Bytes between filter m and m + 1 (the lanes), and from channel c to c + 1.
   const laneBytes = <usize>(flip ? 9 : C * 9) << 2, channelBytes = <usize>(flip ? M * 9 : 9) << 2;
   const half = f32x4.splat(0.5);
@@ -100,7 +103,8 @@ export function winograd_pack_filter(pp: usize, w: usize, up: usize, u0: i32, u1
       const g20 = tap(base, laneBytes, lanes, flip ? 2 : 6), g21 = tap(base, laneBytes, lanes, flip ? 1 : 7);
       const g22 = tap(base, laneBytes, lanes, flip ? 0 : 8);
       // Rows of t = G g (4 x 3), then each row times G^T gives four positions of U.
-      const dst = up + (<usize>(u * MR * C + c * MR) << 2);
+      const pc = c / kstep * kstep, kc = min(kstep, C - pc);
+      const dst = up + (<usize>(pc * Mp + u * MR * kc + (c - pc) * MR) << 2);
       storeRow(dst, step, 0, g00, g01, g02, half);
       storeRow(dst, step, 4, f32x4.mul(f32x4.add(f32x4.add(g00, g10), g20), half),
         f32x4.mul(f32x4.add(f32x4.add(g01, g11), g21), half), f32x4.mul(f32x4.add(f32x4.add(g02, g12), g22), half), half);
@@ -175,23 +179,32 @@ function winogradUnit(cp: ConvParams, x: usize, up: usize, bias: usize, y: usize
   const xn = x + <usize>n * <usize>C * plane;
   const vPlane = <usize>(C * colsP) << 2;
 
-  // Input transform, into the packed B layout of each V_xi (panel col/NR at + panel*C*NR,
-  // channel c at + c*NR, lane col%NR).
+  // Input transform, into the packed B layout of each V_xi, in the K blocks of U (the block from
+  // channel pc, depth kc, at + pc*colsP; in it panel col/NR at + panel*kc*NR, channel pc + c at
+  // + c*NR, lane col%NR).
+  const kstep = kStep(C);
   for (let c = 0; c < C; c++) {
     const xc = xn + <usize>c * plane;
+    const pc = c / kstep * kstep, kc = min(kstep, C - pc);
+    const base = vp + (<usize>(pc * colsP + (c - pc) * NR) << 2);
     for (let ty = ty0; ty < ty1; ty++) {
-      transformInputRow(cp, xc, ty, rb, zeros, vp + (<usize>(c * NR) << 2), (ty - ty0) * TQ4, vPlane, <usize>(C * NR) << 2);
+      transformInputRow(cp, xc, ty, rb, zeros, base, (ty - ty0) * TQ4, vPlane, <usize>(kc * NR) << 2);
     }
   }
 
-  // The 16 products M_xi [M x cols] = U_xi * V_xi.
+  // The 16 products M_xi [M x cols] = U_xi * V_xi, summed over the K blocks in order.
   const ldm = <usize>colsP << 2;
-  const uPlane = <usize>(paddedM(cp) * C) << 2, mPlane = <usize>(M * colsP) << 2;
+  const Mp = paddedM(cp);
+  const uPlane = <usize>(Mp * C) << 2, mPlane = <usize>(M * colsP) << 2;
   for (let xi = 0; xi < 16; xi++) {
-    for (let ic = 0; ic < M; ic += MC) {
-      const mc = min(MC, M - ic);
-      f32_gemm_macro_4x8(mc, cols, C, up + <usize>xi * uPlane + (<usize>((f0 + ic) * C) << 2), vp + <usize>xi * vPlane,
-        mp + <usize>xi * mPlane + <usize>ic * ldm, ldm, 0, 0, tile);
+    for (let pc = 0; pc < C; pc += kstep) {
+      const kc = min(kstep, C - pc);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        f32_gemm_macro_4x8(mc, cols, kc, up + <usize>xi * uPlane + (<usize>(pc * Mp + (f0 + ic) * kc) << 2),
+          vp + <usize>xi * vPlane + (<usize>(pc * colsP) << 2), mp + <usize>xi * mPlane + <usize>ic * ldm, ldm,
+          pc == 0 ? 0 : 1, 0, tile);
+      }
     }
   }
 

@@ -23,6 +23,9 @@ const layers: Array<[string, Conv2dParams]> = [
   ['resnet-stage3 N=1', same3x3(1, 128, 28, 128)],
   ['resnet-stage4 N=1', same3x3(1, 256, 14, 256)],
   ['resnet-stage4 N=8', same3x3(8, 256, 14, 256)],
+  ['vgg16-conv4_2 N=1', same3x3(1, 512, 28, 512)],
+  ['vgg16-conv5_2 N=1', same3x3(1, 512, 14, 512)],
+  ['resnet50-stage4-3x3 N=8', same3x3(8, 512, 7, 512)],
 ];
 
 function rand(n: number): Float32Array {

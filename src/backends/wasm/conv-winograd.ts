@@ -31,18 +31,15 @@ export function setConvWinograd(on: boolean): void {
  */
 const MIN_CHANNELS = 16;
 const MIN_FILTERS = 16;
-/** One K block of the GEMM (assembly/gemm.ts KC). */
-const MAX_CHANNELS = 384;
-
 /** A 3x3, stride-1, undilated, ungrouped layer padded by at most 2, with enough channels and filters. */
 function winogradShape(p: Conv2dParams): boolean {
   return enabled && p.R === 3 && p.S === 3 && p.strideH === 1 && p.strideW === 1 && p.dilationH === 1 &&
     p.dilationW === 1 && p.groups === 1 && p.padTop <= 2 && p.padLeft <= 2 && p.C >= MIN_CHANNELS && p.M >= MIN_FILTERS;
 }
 
-/** Whether the forward pass of `p` runs on the Winograd kernel (its channels are one GEMM K block). */
+/** Whether the forward pass of `p` runs on the Winograd kernel. */
 export function winogradForwardApplies(p: Conv2dParams): boolean {
-  return winogradShape(p) && p.C <= MAX_CHANNELS;
+  return winogradShape(p);
 }
 
 /** The data gradient of `p` as a forward conv: dy [N,M,P,Q] -> dx [N,C,H,W], pad 2 - pad. */
