@@ -17,5 +17,5 @@ export { f32_maxpool2x2, f32_avgpool2x2, f32_avgpool2x2_backward } from './pool'
 export { f32_tanh, f32_tanh_grad } from './tanh';
 export { conv2d_direct_forward, conv2d_direct_backward_filter, conv2d_direct_backward_input, conv2d_direct_backward } from './conv-direct';
 export { f32_avgpool2x2_tanh_backward } from './tanh-pool';
-export { winograd_pack_filter, conv2d_winograd, winogradApplies, winogradRowColumns, winogradFilterBytes, winogradScratchBytes } from './winograd';
+export { winograd_pack_filter, conv2d_winograd, winogradRowColumns, winogradFilterBytes, winogradScratchBytes } from './winograd';
 export { conv2d_winograd_backward_filter, winograd_filter_finish, winogradFilterPartialFloats, winogradFilterScratchBytes } from './winograd-filter';

@@ -7,9 +7,10 @@
 // run on the packed GEMM macro-kernel (assembly/gemm.ts). 2.25x fewer multiply-adds than the
 // direct sum; the transforms are additions only, done four tiles at a time in SIMD lanes.
 //
-// The work is cut into units (image, block of tile rows) that the threads take from a shared
-// counter; each unit transforms its own input tiles, runs the 16 GEMMs over all filters and
-// writes its outputs, so results do not depend on how the units were shared out.
+// The work is cut into units (image, block of tile rows, block of filters) that the threads take
+// from a shared counter; each unit transforms its own input tiles, runs the 16 GEMMs (channels
+// past one K block of the GEMM summed block by block) and writes its outputs, so results do not
+// depend on how the units were shared out or sized.
 //
 // The same kernel runs the data gradient of such a layer: a stride-1 3x3 conv of dy with the
 // filter flipped and its channel axes swapped (winograd_pack_filter's `flip`), padded by 2 - pad.
@@ -19,13 +20,6 @@ import { f32_gemm_macro_4x8, MC, MR, NR } from './gemm';
 import { kStep } from './conv-pack';
 import { f32_relu } from './elementwise';
 
-/** Whether the layer runs here: 3x3, stride 1, undilated, one group. */
-export function winogradApplies(pp: usize): bool {
-  const cp = paramsAt(pp);
-  return cp.R == 3 && cp.S == 3 && cp.U == 1 && cp.V == 1 && cp.DH == 1 && cp.DW == 1 && cp.G == 1 &&
-    cp.PH >= 0 && cp.PW >= 0 && cp.PH <= 2 && cp.PW <= 2 && cp.P >= 1 && cp.Q >= 1;
-}
-
 /** Tile columns of a tile row in the GEMMs: ceil(Q/2) rounded up to whole 4-lane groups. */
 // @ts-ignore: decorator
 @inline
@@ -34,7 +28,7 @@ export function rowColumns(cp: ConvParams): i32 {
 }
 
 /** Units of a call with `rows` tile rows and `mb` filters per unit: images x row blocks x filter blocks. */
-export function winogradUnits(pp: usize, rows: i32, mb: i32): i32 {
+function winogradUnits(pp: usize, rows: i32, mb: i32): i32 {
   const cp = paramsAt(pp);
   const tileRows = (cp.P + 1) >> 1;
   return cp.N * ((tileRows + rows - 1) / rows) * ((cp.M + mb - 1) / mb);
