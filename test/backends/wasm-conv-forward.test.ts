@@ -10,13 +10,13 @@
 import { after, before, describe, it } from 'node:test';
 import { assertClose } from '../helpers.js';
 import { conv2dForward } from '../../src/backends/wasm/conv.js';
-import { setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
+import { setThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
 import { setConvWinograd } from '../../src/backends/wasm/conv-winograd.js';
 import assert from 'node:assert/strict';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { conv2dEinsum } from '../../src/einsum/layers.js';
 import { convParams, randomArray } from './wasm-naive.js';
-import { sameOnOneAndTwoThreads } from './two-threads.js';
+import { itOnOneAndTwoThreads, sameOnOneAndTwoThreads } from './two-threads.js';
 import type { Conv2dParams } from '../../src/einsum/types.js';
 
 type Shape = Parameters<typeof convParams>[0];
@@ -67,21 +67,15 @@ describe('wasm conv2d forward paths against the reference backend', () => {
   // would otherwise run on Winograd's (tested in wasm-winograd.test.ts).
   before(() => setConvWinograd(false));
   after(() => setConvWinograd(true));
-  for (const threads of [1, 2]) {
-    for (const [name, shape] of shapes) {
-      it(`${name} (${threads} thread${threads > 1 ? 's' : ''})`, () => {
-        setThreads(threads);
-        if (threads > 1) waitForThreads();
-        const p = convParams(shape);
-        const x = randomArray(p.N * p.C * p.H * p.W, 11), w = randomArray(p.M * (p.C / p.groups) * p.R * p.S, 12);
-        const b = randomArray(p.M, 13);
-        const K = (p.C / p.groups) * p.R * p.S;
-        const t = 2e-6 * Math.sqrt(K);
-        assertClose(conv2dForward(p, x, w, b), reference(p, x, w, b), `${name} y`, 1e-5, t);
-        assertClose(conv2dForward(p, x, w, null), reference(p, x, w, null), `${name} y (no bias)`, 1e-5, t);
-      });
-    }
-  }
+  itOnOneAndTwoThreads(shapes, (shape, name) => {
+    const p = convParams(shape);
+    const x = randomArray(p.N * p.C * p.H * p.W, 11), w = randomArray(p.M * (p.C / p.groups) * p.R * p.S, 12);
+    const b = randomArray(p.M, 13);
+    const K = (p.C / p.groups) * p.R * p.S;
+    const t = 2e-6 * Math.sqrt(K);
+    assertClose(conv2dForward(p, x, w, b), reference(p, x, w, b), `${name} y`, 1e-5, t);
+    assertClose(conv2dForward(p, x, w, null), reference(p, x, w, null), `${name} y (no bias)`, 1e-5, t);
+  });
 
   it('matches the reference on 40 random shapes packed straight from the image (Q % 8 == 0)', () => {
     // Seeded LCG: a failure reproduces. W is chosen so that Q is a multiple of 8 with stride 1

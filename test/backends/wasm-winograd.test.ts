@@ -18,11 +18,11 @@ import {
   winogradForwardApplies, winogradStats,
 } from '../../src/backends/wasm/conv-winograd.js';
 import { setPipelineMinBytes, pipelineMinBytes } from '../../src/backends/wasm/batch-pipeline.js';
-import { setMinParallelFlops, setThreads, waitForThreads } from '../../src/backends/wasm/runtime.js';
+import { setMinParallelFlops, setThreads } from '../../src/backends/wasm/runtime.js';
 import { referenceContract } from '../../src/backends/reference/contract.js';
 import { conv2dEinsum } from '../../src/einsum/layers.js';
 import { convParams, randomArray } from './wasm-naive.js';
-import { sameOnOneAndTwoThreads } from './two-threads.js';
+import { itOnOneAndTwoThreads, sameOnOneAndTwoThreads } from './two-threads.js';
 import type { Conv2dParams } from '../../src/einsum/types.js';
 
 type Shape = Parameters<typeof convParams>[0];
@@ -55,31 +55,25 @@ describe('wasm Winograd F(2x2, 3x3) conv', () => {
   before(() => setMinParallelFlops(0));
   after(() => setMinParallelFlops(2e6));
 
-  for (const threads of [1, 2]) {
-    for (const [name, shape] of shapes) {
-      it(`${name} (${threads} thread${threads > 1 ? 's' : ''})`, () => {
-        setThreads(threads);
-        if (threads > 1) waitForThreads();
-        const p = convParams(shape);
-        assert.ok(winogradForwardApplies(p) && winogradBackwardInputApplies(p), 'the shape should run on Winograd');
-        const x = randomArray(p.N * p.C * p.H * p.W, 1), w = randomArray(p.M * p.C * 9, 2), b = randomArray(p.M, 3);
-        const dy = randomArray(p.N * p.M * p.P * p.Q, 4);
-        const calls = winogradStats.calls;
-        // The transforms round differently from the direct sum: a tolerance that grows with the
-        // reduction, as for the im2col kernels.
-        const t = 4e-6 * Math.sqrt(p.C * 9);
-        const y = reference(p, 'O', { I: x, F: w, B: b }, true);
-        assertClose(conv2dForward(p, x, w, b), y, `${name} y`, 1e-5, t);
-        assertClose(conv2dForward(p, x, w, null), reference(p, 'O', { I: x, F: w }), `${name} y (no bias)`, 1e-5, t);
-        assertClose(conv2dForward(p, x, w, b, true), relu(y), `${name} relu(y)`, 1e-5, t);
-        assertClose(conv2dBackwardInput(p, dy, w), reference(p, 'I', { dO: dy, F: w }), `${name} dx`, 1e-5, 4e-6 * Math.sqrt(p.M * 9));
-        // Small layers' filter gradients stay on im2col (too few tiles): called directly here.
-        const dw = reference(p, 'F', { I: x, dO: dy });
-        assertClose(conv2dWinogradBackwardFilter(p, x, dy), dw, `${name} dw`, 1e-5, 4e-6 * Math.sqrt(p.N * p.P * p.Q));
-        assert.equal(winogradStats.calls - calls, 5, 'every call ran the Winograd kernel');
-      });
-    }
-  }
+  itOnOneAndTwoThreads(shapes, (shape, name) => {
+    const p = convParams(shape);
+    assert.ok(winogradForwardApplies(p) && winogradBackwardInputApplies(p), 'the shape should run on Winograd');
+    const x = randomArray(p.N * p.C * p.H * p.W, 1), w = randomArray(p.M * p.C * 9, 2), b = randomArray(p.M, 3);
+    const dy = randomArray(p.N * p.M * p.P * p.Q, 4);
+    const calls = winogradStats.calls;
+    // The transforms round differently from the direct sum: a tolerance that grows with the
+    // reduction, as for the im2col kernels.
+    const t = 4e-6 * Math.sqrt(p.C * 9);
+    const y = reference(p, 'O', { I: x, F: w, B: b }, true);
+    assertClose(conv2dForward(p, x, w, b), y, `${name} y`, 1e-5, t);
+    assertClose(conv2dForward(p, x, w, null), reference(p, 'O', { I: x, F: w }), `${name} y (no bias)`, 1e-5, t);
+    assertClose(conv2dForward(p, x, w, b, true), relu(y), `${name} relu(y)`, 1e-5, t);
+    assertClose(conv2dBackwardInput(p, dy, w), reference(p, 'I', { dO: dy, F: w }), `${name} dx`, 1e-5, 4e-6 * Math.sqrt(p.M * 9));
+    // Small layers' filter gradients stay on im2col (too few tiles): called directly here.
+    const dw = reference(p, 'F', { I: x, dO: dy });
+    assertClose(conv2dWinogradBackwardFilter(p, x, dy), dw, `${name} dw`, 1e-5, 4e-6 * Math.sqrt(p.N * p.P * p.Q));
+    assert.equal(winogradStats.calls - calls, 5, 'every call ran the Winograd kernel');
+  });
 
   it('gives the same bits on 1 and 2 threads and in pipeline stages as in one call', () => {
     const named = (start: string): Shape => shapes.find(([name]) => name.startsWith(start))![1];
