@@ -233,10 +233,11 @@ export function conv2dBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float3
   if (coversImage(p)) return gemm(p.N, p.C * p.H * p.W, p.M, dy, w);
   // LeNet's c3 (and c1): col2im fused into the product (conv-direct.ts).
   if (directApplies(p)) return conv2dDirectBackwardInput(p, dy, w);
+  // 3x3 stride-1 layers with enough channels: the conv of dy with the flipped filter, by Winograd.
   if (winogradBackwardInputApplies(p)) return conv2dWinogradBackwardInput(p, dy, w);
-  // (Computing a stride-1 dx as a forward conv with the flipped filter measured no faster in
-  // interleaved A/B runs, and slower for 32-channel layers: its GEMM has only C rows to reuse
-  // each packed panel, where this one has C*R*S.)
+  // (On im2col, computing a stride-1 dx as a forward conv with the flipped filter measured no
+  // faster in interleaved A/B runs, and slower for 32-channel layers: its GEMM has only C rows to
+  // reuse each packed panel, where this one has C*R*S.)
   const depthwise = isDepthwise(p);
   return call((r) => {
     const pp = putParams(r, p);
@@ -292,6 +293,7 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float
   if (isDepthwise(p)) return call((r) => depthwiseFilterGradient(r, p, x, dy));
   // LeNet's c1 and c3: 2x4 tiles over x and dy in place, no im2col (conv-direct.ts).
   if (directFilterGradientApplies(p)) return conv2dDirectBackwardFilter(p, x, dy);
+  // 3x3 stride-1 layers with enough channels and tiles: Winograd F(3x3, 2x2).
   if (winogradFilterGradientApplies(p)) return conv2dWinogradBackwardFilter(p, x, dy);
   return call((r) => {
     const pp = putParams(r, p);
