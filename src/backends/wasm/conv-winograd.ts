@@ -31,15 +31,13 @@ export function setConvWinograd(on: boolean): void {
  */
 const MIN_CHANNELS = 16;
 const MIN_FILTERS = 16;
-/** A 3x3, stride-1, undilated, ungrouped layer padded by at most 2, with enough channels and filters. */
-function winogradShape(p: Conv2dParams): boolean {
+/**
+ * Whether the forward pass of `p` runs on the Winograd kernel: a 3x3, stride-1, undilated,
+ * ungrouped layer padded by at most 2, with enough channels and filters.
+ */
+export function winogradForwardApplies(p: Conv2dParams): boolean {
   return enabled && p.R === 3 && p.S === 3 && p.strideH === 1 && p.strideW === 1 && p.dilationH === 1 &&
     p.dilationW === 1 && p.groups === 1 && p.padTop <= 2 && p.padLeft <= 2 && p.C >= MIN_CHANNELS && p.M >= MIN_FILTERS;
-}
-
-/** Whether the forward pass of `p` runs on the Winograd kernel. */
-export function winogradForwardApplies(p: Conv2dParams): boolean {
-  return winogradShape(p);
 }
 
 /** The data gradient of `p` as a forward conv: dy [N,M,P,Q] -> dx [N,C,H,W], pad 2 - pad. */
@@ -47,10 +45,13 @@ function dataGradientAsForward(p: Conv2dParams): Conv2dParams {
   return { ...p, C: p.M, H: p.P, W: p.Q, M: p.C, P: p.H, Q: p.W, padTop: 2 - p.padTop, padLeft: 2 - p.padLeft };
 }
 
-/** Whether the data gradient of `p` runs on the Winograd kernel. */
+/**
+ * Whether the data gradient of `p` runs on the Winograd kernel: wherever its forward pass does,
+ * as dataGradientAsForward(p) is such a layer too (channels and filters swapped, pad 2 - pad in
+ * [0, 2]; a stride-1 layer's output is H + 2*pad - 2 rows, so the gradient conv recovers H).
+ */
 export function winogradBackwardInputApplies(p: Conv2dParams): boolean {
-  // A stride-1 layer's output is H + 2*pad - 2 rows: the gradient conv recovers H exactly.
-  return winogradShape(p) && winogradForwardApplies(dataGradientAsForward(p));
+  return winogradForwardApplies(p);
 }
 
 /**
@@ -68,7 +69,7 @@ const MIN_FILTER_TILES = 200;
 export function winogradFilterGradientApplies(p: Conv2dParams): boolean {
   // Tile rows of ceil(Q/2) tiles rounded up to whole 4-tile vectors (assembly/winograd.ts rowColumns).
   const tiles = p.N * Math.ceil(p.P / 2) * Math.ceil(p.Q / 8) * 4;
-  return winogradShape(p) && tiles >= MIN_FILTER_TILES;
+  return winogradForwardApplies(p) && tiles >= MIN_FILTER_TILES;
 }
 
 /** y [N,M,P,Q] = conv2d(x, w) + b, ReLU'd with `relu`. Needs winogradForwardApplies(p). */
@@ -116,7 +117,7 @@ export function conv2dWinogradBackwardFilter(p: Conv2dParams, x: Float32Array, d
     const partials = r.arena.alloc(chunks * partialFloats * 4);
     const wlen = p.M * p.C * 9;
     const dwp = r.arena.alloc(wlen * 4);
-    const T = threadsFor(r, (2 * p.N * p.M * p.P * p.Q * p.C * 9) / 2.25);
+    const T = winogradThreads(r, p);
     const next = r.arena.put(new Int32Array(1));
     const scratchBytes = e['winogradFilterScratchBytes']!(pp) as number;
     const units = chunks * Math.ceil(p.M / mb) * Math.ceil(p.C / cb);
@@ -144,7 +145,7 @@ function plan(r: Runtime, q: Conv2dParams, x: Float32Array, w: Float32Array, b: 
   const pp = putParams(r, q);
   const wp = r.arena.put(w), bp = b ? r.arena.put(b) : 0;
   const up = r.arena.alloc(e['winogradFilterBytes']!(pp) as number);
-  const T = threadsFor(r, (2 * q.N * q.M * q.P * q.Q * q.C * 9) / 2.25);
+  const T = winogradThreads(r, q);
   const { rows, mb } = units(q, T, e['winogradRowColumns']!(pp) as number);
   const scratchBytes = e['winogradScratchBytes']!(pp, rows, mb) as number;
   const scratch = Array.from({ length: T }, () => r.arena.alloc(scratchBytes));
@@ -157,6 +158,11 @@ function plan(r: Runtime, q: Conv2dParams, x: Float32Array, w: Float32Array, b: 
     const pq = putParams(r, { ...q, N: n });
     return ['conv2d_winograd', scratch.map((sc) => [pq, xq, up, bp, yq, rows, mb, next, sc, relu ? 1 : 0])];
   });
+}
+
+/** Threads for a Winograd call of `p`: its multiply-adds are 4/9 of the direct sum's. */
+function winogradThreads(r: Runtime, p: Conv2dParams): number {
+  return threadsFor(r, (2 * p.N * p.M * p.P * p.Q * p.C * 9) / 2.25);
 }
 
 /** Tile columns a unit aims for: its 16 GEMMs of ~100 columns keep their operands in L2. */
