@@ -11,10 +11,10 @@ import { F, Tensor, noGrad } from '../src/index.js';
 import { setThreads, waitForThreads } from '../src/backends/wasm/runtime.js';
 import { conv2dForward } from '../src/backends/wasm/conv.js';
 import { pipelineMinBytes, setPipelineMinBytes } from '../src/backends/wasm/batch-pipeline.js';
+import { seededArray } from './peers/peer.js';
+import { median } from './timing.js';
 
 const [mode = 'threads', shape = '32'] = process.argv.slice(2);
-const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => Math.random() - 0.5);
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 setThreads(2);
 waitForThreads(5000);
 
@@ -35,13 +35,13 @@ if (mode === 'stages') {
   const [N, C, H, M, R, pad] = shape.split(',').map(Number) as [number, number, number, number, number, number];
   const P = H + 2 * pad - R + 1;
   const p = { N, C, H, W: H, M, R, S: R, P, Q: P, strideH: 1, strideW: 1, padTop: pad, padLeft: pad, dilationH: 1, dilationW: 1, groups: 1 };
-  const x = rand(N * C * H * H), w = rand(M * C * R * R);
+  const x = seededArray(N * C * H * H, 1), w = seededArray(M * C * R * R, 2);
   const staged = pipelineMinBytes();
   ab(2 * N * M * P * P * C * R * R, 60, () => conv2dForward(p, x, w, null),
     [['staged', () => setPipelineMinBytes(staged)], ['one call', () => setPipelineMinBytes(Number.POSITIVE_INFINITY)]]);
 } else {
   const N = Number(shape);
-  const x = new Tensor(rand(N * 128 * 56 * 56), [N, 128, 56, 56]), w = new Tensor(rand(128 * 9), [128, 1, 3, 3]);
+  const x = new Tensor(seededArray(N * 128 * 56 * 56, 1), [N, 128, 56, 56]), w = new Tensor(seededArray(128 * 9, 2), [128, 1, 3, 3]);
   ab(2 * N * 128 * 56 * 56 * 9, N > 1 ? 60 : 400, () => noGrad(() => F.conv2d(x, w, undefined, { padding: 1, groups: 128 })),
     [['2 threads', () => setThreads(2)], ['1 thread', () => setThreads(1)]]);
 }

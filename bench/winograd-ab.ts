@@ -10,6 +10,8 @@ import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../src
 import { setConvWinograd } from '../src/backends/wasm/conv-winograd.js';
 import { setThreads, waitForThreads } from '../src/backends/wasm/runtime.js';
 import type { Conv2dParams } from '../src/einsum/types.js';
+import { seededArray } from './peers/peer.js';
+import { median } from './timing.js';
 
 const same3x3 = (N: number, C: number, H: number, M: number): Conv2dParams => ({
   N, C, H, W: H, M, R: 3, S: 3, P: H, Q: H, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1,
@@ -28,20 +30,14 @@ const layers: Array<[string, Conv2dParams]> = [
   ['resnet50-stage4-3x3 N=8', same3x3(8, 512, 7, 512)],
 ];
 
-function rand(n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
-  return a;
-}
-
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 
 setThreads(Number(process.argv[2] ?? 2));
 waitForThreads();
 const filters = process.argv.slice(3);
 for (const [name, p] of layers) {
   if (filters.length > 0 && !filters.some((f) => name.includes(f))) continue;
-  const x = rand(p.N * p.C * p.H * p.W), w = rand(p.M * p.C * 9), b = rand(p.M), dy = rand(p.N * p.M * p.P * p.Q);
+  const x = seededArray(p.N * p.C * p.H * p.W, 1), w = seededArray(p.M * p.C * 9, 2), b = seededArray(p.M, 3);
+  const dy = seededArray(p.N * p.M * p.P * p.Q, 4);
   const flops = 2 * p.N * p.M * p.P * p.Q * p.C * 9;
   const results = new Map<string, number[]>();
   for (let round = 0; round < 4; round++) {
