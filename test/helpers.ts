@@ -35,3 +35,11 @@ export function assertThrowsWith(fn: () => unknown, ...fragments: string[]): voi
     assert.ok(caught.message.includes(f), `error message "${caught.message}" lacks "${f}"`);
   }
 }
+
+/**
+ * The bit patterns of a's elements (to compare floats exactly, NaN and -0 included). Through
+ * byteOffset: a resident result is a view into the wasm memory, not an ArrayBuffer of its own.
+ */
+export function bits(a: Float32Array): number[] {
+  return [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
+}

@@ -11,6 +11,7 @@ import { avgPool2dEinsum } from '../../src/einsum/layers.js';
 import { avgPool2d } from '../../src/backends/wasm/resample.js';
 import { setThreads, waitForThreads, setMinParallelFlops } from '../../src/backends/wasm/runtime.js';
 import { randomArray } from './wasm-naive.js';
+import { bits } from '../helpers.js';
 
 function expected(x: Float32Array, dy: Float32Array, planes: number, H: number, W: number) {
   const P = H >> 1, Q = W >> 1;
@@ -35,7 +36,6 @@ function run(planes: number, H: number, W: number, seed: number) {
   return { x, dy, y: avgPool2d(e, 'O', { I: x })!, dx: avgPool2d(e, 'I', { dO: dy })! };
 }
 
-const bits = (a: Float32Array): number[] => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 
 describe('wasm 2x2 average pooling', () => {
   after(() => { setMinParallelFlops(2e6); setThreads(1); });

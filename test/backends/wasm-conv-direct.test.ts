@@ -8,7 +8,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertClose } from '../helpers.js';
+import { assertClose, bits } from '../helpers.js';
 import { conv2dForward, conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput } from '../../src/backends/wasm/conv.js';
 import { conv2dDirectBackwardFilter, conv2dDirectBackwardInput } from '../../src/backends/wasm/conv-direct.js';
 import { conv2dDirect, convTanhPool, convTanhPoolBackward, directApplies } from '../../src/backends/wasm/conv-direct.js';
@@ -23,7 +23,6 @@ import type { Conv2dParams } from '../../src/einsum/types.js';
 
 type Shape = Parameters<typeof convParams>[0];
 
-const bits = (a: Float32Array): number[] => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 
 function reference(p: Conv2dParams, x: Float32Array, w: Float32Array, b: Float32Array | null): Float32Array {
   const operands: Record<string, Float32Array> = { I: x, F: w };

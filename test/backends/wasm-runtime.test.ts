@@ -1,18 +1,21 @@
 /**
- * The wasm runtime around the kernels: the arena returns to its base after every call and the
- * memory stops growing once the largest call has been seen; setThreads validates its argument;
- * results are fresh, unshared arrays the caller owns.
+ * The wasm runtime around the kernels: a call's blocks are returned when it ends and the memory
+ * stops growing once the largest call has been seen (resident results reclaimed within their
+ * budget); setThreads validates its argument; results are the caller's: small ones plain arrays,
+ * large ones resident views that nothing reuses while they (or a subarray) live.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertThrowsWith } from '../helpers.js';
+import { assertThrowsWith, bits } from '../helpers.js';
+import { ResidentFloat32Array } from '../../src/backends/wasm/resident.js';
+import { checkResidentInputs } from '../../src/backends/wasm/arena.js';
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../../src/backends/wasm/conv.js';
 import { gemm } from '../../src/backends/wasm/gemm.js';
 import { getThreads, runtime, setThreads, splitRange, wasmMemoryBytes } from '../../src/backends/wasm/runtime.js';
 import { convParams, randomArray } from './wasm-naive.js';
 
 describe('wasm runtime', () => {
-  it('does not grow memory over repeated calls of the same shapes', () => {
+  it('keeps memory bounded over repeated calls of the same shapes: resident results are reclaimed', () => {
     setThreads(2);
     const p = convParams({ N: 4, C: 8, H: 20, W: 20, M: 16, R: 3, S: 3, pad: 1 });
     const x = randomArray(p.N * p.C * p.H * p.W, 1), w = randomArray(p.M * p.C * 9, 2), dy = randomArray(p.N * p.M * p.P * p.Q, 3);
@@ -22,11 +25,19 @@ describe('wasm runtime', () => {
       conv2dBackwardFilter(p, x, dy);
       gemm(64, 48, 32, randomArray(64 * 32, 4), randomArray(32 * 48, 5));
     };
-    step();
-    const after = wasmMemoryBytes();
-    for (let i = 0; i < 50; i++) step();
-    assert.equal(wasmMemoryBytes(), after, 'wasm memory grew over repeated identical calls');
-    // The arena is back at its base: a new allocation starts where the first one did.
+    const residency = runtime().arena.residency;
+    const budget = residency.budget;
+    residency.budget = 1 << 20; // ~10 steps' results
+    try {
+      for (let i = 0; i < 50; i++) step();
+      const after = wasmMemoryBytes();
+      for (let i = 0; i < 200; i++) step();
+      assert.equal(wasmMemoryBytes(), after, 'wasm memory grew over repeated identical calls');
+      assert.ok(residency.heldBytes <= residency.budget, `${residency.heldBytes} bytes held, budget ${residency.budget}`);
+    } finally {
+      residency.budget = budget;
+    }
+    // The call's blocks are returned: a new allocation starts where the first one did.
     const r = runtime();
     const a = r.arena.alloc(16);
     r.arena.reset();
@@ -43,26 +54,61 @@ describe('wasm runtime', () => {
     r.arena.reset();
   });
 
-  it('returns unshared arrays the caller owns', () => {
-    const y = gemm(2, 2, 2, Float32Array.from([1, 2, 3, 4]), Float32Array.from([1, 0, 0, 1]));
-    assert.ok(!(y.buffer instanceof SharedArrayBuffer));
-    assert.deepEqual([...y], [1, 2, 3, 4]);
-  });
-
-  it('gives every large result an ArrayBuffer of its own (allocated without zero-filling in Node)', () => {
-    // 64 x 64 results: above the size where results skip the zero fill.
+  it('returns small results as arrays of their own, large ones resident: distinct, writable, never reused while alive', () => {
+    const small = gemm(2, 2, 2, Float32Array.from([1, 2, 3, 4]), Float32Array.from([1, 0, 0, 1]));
+    assert.ok(!(small.buffer instanceof SharedArrayBuffer) && !(small instanceof ResidentFloat32Array));
+    assert.deepEqual([...small], [1, 2, 3, 4]);
     const a = randomArray(64 * 64, 1), eye = new Float32Array(64 * 64);
     for (let i = 0; i < 64; i++) eye[i * 65] = 1;
     const y1 = gemm(64, 64, 64, a, eye), y2 = gemm(64, 64, 64, a, eye);
-    for (const y of [y1, y2]) {
-      assert.ok(!(y.buffer instanceof SharedArrayBuffer));
-      assert.equal(y.byteOffset, 0);
-      assert.equal(y.buffer.byteLength, y.byteLength, 'a result shares its ArrayBuffer');
-    }
-    assert.notEqual(y1.buffer, y2.buffer);
+    for (const y of [y1, y2]) assert.ok(y instanceof ResidentFloat32Array && y.buffer instanceof SharedArrayBuffer);
+    assert.ok(Math.abs(y1.byteOffset - y2.byteOffset) >= y1.byteLength, 'two live results overlap');
     y1[0] = 12345;
     assert.equal(y2[0], a[0]);
     assert.deepEqual([...y2], [...a]);
+    // A resident operand is read in place, and gives the bits of a plain copy.
+    const y3 = gemm(64, 64, 64, y2, eye);
+    assert.deepEqual(bits(y3), bits(gemm(64, 64, 64, Float32Array.from(y2), eye)));
+  });
+
+  it('keeps a resident block alive while a subarray of it lives; copies results out past the budget', () => {
+    const residency = runtime().arena.residency;
+    const a = randomArray(128 * 128, 7), eye = new Float32Array(128 * 128);
+    for (let i = 0; i < 128; i++) eye[i * 129] = 1;
+    let y: Float32Array | null = gemm(128, 128, 128, a, eye);
+    const part = y.subarray(1000, 1100);
+    const want = [...part];
+    y = null;
+    if (!residency.collect()) return; // no gc to call in this engine: the finalizers alone decide
+    for (let i = 0; i < 20; i++) gemm(128, 128, 128, randomArray(128 * 128, 100 + i), eye);
+    residency.collect();
+    for (let i = 0; i < 20; i++) gemm(128, 128, 128, randomArray(128 * 128, 200 + i), eye);
+    assert.deepEqual([...part], want, 'a live subarray\'s block was reused');
+    const budget = residency.budget;
+    residency.budget = 0;
+    try {
+      const z = gemm(128, 128, 128, a, eye);
+      assert.ok(!(z instanceof ResidentFloat32Array) && !(z.buffer instanceof SharedArrayBuffer));
+      assert.deepEqual(bits(z), bits(a));
+    } finally {
+      residency.budget = budget;
+    }
+  });
+
+  it('catches a kernel that writes to a resident operand (the check the test suite runs with)', () => {
+    const a = randomArray(64 * 64, 1), eye = new Float32Array(64 * 64);
+    for (let i = 0; i < 64; i++) eye[i * 65] = 1;
+    const y = gemm(64, 64, 64, a, eye);
+    const r = runtime();
+    const was = checkResidentInputs(true);
+    try {
+      assert.equal(r.arena.residentAt(y), y.byteOffset);
+      r.arena.view()[(y.byteOffset >> 2) + 5] = 99; // what a kernel using its operand as scratch would do
+      assertThrowsWith(() => r.arena.reset(), 'wrote to a resident operand', 'element 5');
+    } finally {
+      checkResidentInputs(was);
+      r.arena.reset();
+    }
   });
 
   it('validates setThreads', () => {

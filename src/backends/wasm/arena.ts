@@ -1,13 +1,10 @@
 /**
- * A grow-only bump allocator over the shared wasm memory.
- *
- * Each kernel call allocates its operands, result and per-thread scratch, runs, copies the
- * result out and releases everything with `reset`. The memory grows to the largest call seen
- * and is then reused, so repeated calls of one shape never grow it (a wasm memory cannot
- * shrink; the peak is the price).
+ * A kernel call's memory: operands, result and per-thread scratch are blocks of the wasm heap
+ * (heap.ts), all returned when the call ends (`reset`) except a result kept resident (`take`).
+ * Resident arrays (resident.ts) are read in place: `put` of one copies nothing.
  */
-const PAGE = 65536;
-const ALIGN = 64; // a cache line: vectors never straddle one needlessly
+import { Heap } from './heap.js';
+import { MIN_RESIDENT_BYTES, Residency, isResident } from './resident.js';
 
 /** Node's Buffer, where there is one (not in a browser). */
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
@@ -23,44 +20,94 @@ export function uninitializedFloat32(length: number): Float32Array {
   return new Float32Array(bytes.buffer, bytes.byteOffset, length);
 }
 
+/**
+ * Resident blocks may hold this much before the backend collects (Node) or copies results out:
+ * large enough that a collection (~5-20 ms) comes seldom, small enough to bound the memory.
+ */
+const DEFAULT_RESIDENT_BUDGET = 256 << 20;
+
+/**
+ * Whether calls verify that kernels left resident operands unchanged (checkResidentInputs; the
+ * test suite sets DNNKIT_CHECK_RESIDENT=1 for every test).
+ */
+let checkInputs = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['DNNKIT_CHECK_RESIDENT'] === '1';
+
+/**
+ * Tests: verify after every call that the kernels did not write to the resident arrays they
+ * read in place (they used to get copies, which some could have used as scratch).
+ */
+export function checkResidentInputs(on: boolean): boolean {
+  const was = checkInputs;
+  checkInputs = on;
+  return was;
+}
+
 export class Arena {
-  private top: number;
+  readonly heap: Heap;
+  readonly residency: Residency;
+  /** Blocks of the current call, returned at reset. */
+  private blocks: number[] = [];
+  /** Blocks whose result `take` will keep resident (reserved by `keepsResult`). */
+  private reserved = new Set<number>();
+  /** Copies of resident operands, to compare at reset (with checkResidentInputs). */
+  private checked: Array<[Float32Array, Float32Array]> = [];
   private f32: Float32Array;
 
-  constructor(readonly memory: WebAssembly.Memory, readonly base: number) {
-    this.top = base;
+  constructor(readonly memory: WebAssembly.Memory, base: number) {
+    this.heap = new Heap(memory, base);
+    this.residency = new Residency(memory, (p) => this.heap.release(p), DEFAULT_RESIDENT_BUDGET);
     this.f32 = new Float32Array(memory.buffer);
   }
 
-  /** Reserve `bytes` (64-byte aligned) and return the byte offset. */
+  /** Reserve `bytes` (64-byte aligned, with readable guards either side) for this call; returns the byte offset. */
   alloc(bytes: number): number {
-    const p = Math.ceil(this.top / ALIGN) * ALIGN;
-    const end = p + bytes;
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const pages = Math.ceil((end - have) / PAGE);
-      try {
-        this.memory.grow(pages);
-      } catch (e) {
-        throw new Error(`wasm backend: cannot grow memory to ${end} bytes for a kernel call (${(e as Error).message})`);
-      }
-    }
-    this.top = end;
+    const p = this.heap.alloc(bytes);
+    this.blocks.push(p);
     return p;
   }
 
-  /** Copy `src` into a fresh allocation; returns its byte offset. */
+  /** `src` in wasm memory: its own place if resident, else a copy in a fresh block; returns the byte offset. */
   put(src: Float32Array | Int32Array): number {
+    const at = this.residentAt(src);
+    if (at >= 0) return at;
     const p = this.alloc(src.byteLength);
     if (src instanceof Float32Array) this.view().set(src, p >> 2);
     else new Int32Array(this.memory.buffer, p, src.length).set(src);
     return p;
   }
 
-  /** Copy `length` floats at byte offset p out into a new (unshared) Float32Array. */
+  /**
+   * The byte offset of `src` when it is resident (kernels read it in place), else -1: for
+   * callers that copy operands in by parts (pipelined and streamed calls).
+   */
+  residentAt(src: Float32Array | Int32Array): number {
+    if (!(src instanceof Float32Array) || !isResident(src, this.memory)) return -1;
+    if (checkInputs) this.checked.push([src, Float32Array.prototype.slice.call(src) as Float32Array]);
+    return src.byteOffset;
+  }
+
+  /**
+   * Whether the result in block p, of `length` floats, will be kept resident by `take` (then
+   * callers that copy results out by parts skip those copies). Decided now, where there is room.
+   */
+  keepsResult(p: number, length: number): boolean {
+    if (this.reserved.has(p)) return true;
+    if (length * 4 < MIN_RESIDENT_BYTES || !this.blocks.includes(p) || !this.residency.room(length * 4)) return false;
+    this.reserved.add(p);
+    return true;
+  }
+
+  /**
+   * The result: `length` floats at byte offset p. The block itself, resident, when it is a block
+   * of this call and there is room (keepsResult); otherwise a copy in a new (unshared) array.
+   */
   take(p: number, length: number): Float32Array {
-    // set() from a subarray is a memcpy; slice() on a shared buffer copies element by element
-    // (measured ~90x slower in Node 20).
+    if (this.keepsResult(p, length)) {
+      this.reserved.delete(p);
+      this.blocks.splice(this.blocks.indexOf(p), 1);
+      return this.residency.view(p, length * 4, length);
+    }
+    // set() from a subarray is a memcpy.
     const out = uninitializedFloat32(length);
     out.set(this.view().subarray(p >> 2, (p >> 2) + length));
     return out;
@@ -79,9 +126,21 @@ export class Arena {
     return this.f32;
   }
 
-  /** Release every allocation made since construction. */
+  /** Return every block of this call (results kept resident excepted). */
   reset(): void {
-    this.top = this.base;
+    for (const p of this.blocks) this.heap.release(p);
+    this.blocks = [];
+    this.reserved.clear();
+    if (this.checked.length > 0) {
+      const checked = this.checked;
+      this.checked = [];
+      for (const [a, before] of checked) {
+        for (let i = 0; i < a.length; i++) {
+          if (!Object.is(a[i], before[i])) throw new Error(`wasm backend: a kernel wrote to a resident operand (element ${i} of ${a.length}: ${before[i]} -> ${a[i]})`);
+        }
+      }
+    }
+    this.residency.sweep();
   }
 
   /** Bytes the memory holds now (its high-water mark). */

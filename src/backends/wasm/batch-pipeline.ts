@@ -45,20 +45,25 @@ export interface BatchCall { N: number; T: number; input: Float32Array; inPer: n
 export function batchPipeline(r: Runtime, c: BatchCall, before: Array<[string, number[][]]>,
   kernel: (n0: number, n: number, inAt: number, outAt: number) => [string, number[][]]): Prepared<Float32Array> {
   const { N, inPer, outPer, input } = c;
-  const inp = r.arena.alloc((input.length + (c.slack ?? 0)) * 4), outp = r.arena.alloc(N * outPer * 4);
-  const ranges = pipelined(c) ? stageRanges(N) : [[0, N] as [number, number]];
+  // A resident input is read in place (the arena's guard covers the slack); a resident result
+  // is not copied out: then the stages only overlap what copies remain.
+  const resident = r.arena.residentAt(input);
+  const inp = resident >= 0 ? resident : r.arena.alloc((input.length + (c.slack ?? 0)) * 4);
+  const outp = r.arena.alloc(N * outPer * 4);
+  const keep = r.arena.keepsResult(outp, N * outPer);
+  const ranges = pipelined(c) && !(resident >= 0 && keep) ? stageRanges(N) : [[0, N] as [number, number]];
   const slice = (a: number, z: number): [string, number[][]] => kernel(a, z - a, inp + a * inPer * 4, outp + a * outPer * 4);
   if (ranges.length === 1) {
-    r.arena.view().set(input, inp >> 2);
+    if (resident < 0) r.arena.view().set(input, inp >> 2);
     return { steps: [...before, slice(0, N)], finish: () => r.arena.take(outp, N * outPer) };
   }
-  const out = uninitializedFloat32(N * outPer);
+  const out = keep ? null : uninitializedFloat32(N * outPer);
   const stages = ranges.map(([a, z]): Stage => ({
     kernel: slice(a, z),
-    copyIn: () => r.arena.view().set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer),
-    copyOut: () => out.set(r.arena.view().subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
+    copyIn: () => { if (resident < 0) r.arena.view().set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer); },
+    copyOut: () => out?.set(r.arena.view().subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
   }));
-  return { steps: before, stages, finish: () => out };
+  return { steps: before, stages, finish: () => out ?? r.arena.take(outp, N * outPer) };
 }
 
 /** Whether batchPipeline cuts this call into stages (several threads, images and enough bytes). */

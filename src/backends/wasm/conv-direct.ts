@@ -149,6 +149,8 @@ export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float3
 
 /** Copy `a` into the arena with 4 readable floats after it (a row's last vector loads whole). */
 function putWithSlack(r: Runtime, a: Float32Array): number {
+  const resident = r.arena.residentAt(a); // read in place: the arena's guard covers the slack
+  if (resident >= 0) return resident;
   const ptr = r.arena.alloc((a.length + 4) * 4);
   r.arena.view().set(a, ptr >> 2);
   return ptr;

@@ -131,13 +131,16 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
 function depthwiseCall(r: Runtime, p: Conv2dParams, T: number, kernel: string, input: Float32Array,
   inPer: number, outPer: number, head: (inAt: number, outAt: number) => number[]): Prepared<Float32Array> {
   const planes = p.N * p.C;
-  // X_SLACK floats after the input, as for the dense forward (harmless for dy).
-  const inp = r.arena.alloc((input.length + X_SLACK) * 4), outp = r.arena.alloc(planes * outPer * 4);
-  const out = uninitializedFloat32(planes * outPer);
+  // X_SLACK floats after the input, as for the dense forward (harmless for dy); a resident
+  // input is read in place (the arena's guard covers them), a resident result not copied out.
+  const resident = r.arena.residentAt(input);
+  const inp = resident >= 0 ? resident : r.arena.alloc((input.length + X_SLACK) * 4);
+  const outp = r.arena.alloc(planes * outPer * 4);
+  const out = r.arena.keepsResult(outp, planes * outPer) ? null : uninitializedFloat32(planes * outPer);
   return depthwisePlan(r, p, T, kernel, planes, head(inp, outp),
-    (view, a, z) => view.set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer),
-    (view, a, z) => out.set(view.subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
-    () => out);
+    (view, a, z) => { if (resident < 0) view.set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer); },
+    (view, a, z) => out?.set(view.subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
+    () => out ?? r.arena.take(outp, planes * outPer));
 }
 
 /**
@@ -149,14 +152,16 @@ function depthwiseCall(r: Runtime, p: Conv2dParams, T: number, kernel: string, i
 function depthwiseFilterGradient(r: Runtime, p: Conv2dParams, x: Float32Array, dy: Float32Array): Prepared<Float32Array> {
   const pp = putParams(r, p);
   const mult = p.M / p.C, HW = p.H * p.W, PQ = p.P * p.Q;
-  const xp = r.arena.alloc(x.length * 4), dyp = r.arena.alloc(dy.length * 4);
+  // Resident operands are read in place.
+  const xr = r.arena.residentAt(x), dyr = r.arena.residentAt(dy);
+  const xp = xr >= 0 ? xr : r.arena.alloc(x.length * 4), dyp = dyr >= 0 ? dyr : r.arena.alloc(dy.length * 4);
   const wlen = p.M * p.R * p.S;
   const dwp = r.arena.alloc(wlen * 4);
   const copyIn = (view: Float32Array, a: number, z: number): void => {
     for (let n = 0; n < p.N; n++) {
       const xa = (n * p.C + a) * HW, ya = (n * p.M + a * mult) * PQ;
-      view.set(x.subarray(xa, xa + (z - a) * HW), (xp >> 2) + xa);
-      view.set(dy.subarray(ya, ya + (z - a) * mult * PQ), (dyp >> 2) + ya);
+      if (xr < 0) view.set(x.subarray(xa, xa + (z - a) * HW), (xp >> 2) + xa);
+      if (dyr < 0) view.set(dy.subarray(ya, ya + (z - a) * mult * PQ), (dyp >> 2) + ya);
     }
   };
   // dw is small: nothing to copy out per unit; finish takes it whole.
@@ -272,18 +277,19 @@ function backwardInputStream(r: Runtime, p: Conv2dParams, dy: Float32Array, pp: 
   const HW = p.H * p.W, cBlocks = Math.ceil(p.C / cb), units = p.N * cBlocks;
   const dyp = r.arena.put(dy), dxp = r.arena.alloc(p.N * p.C * HW * 4);
   const next = r.arena.put(new Int32Array(1)), readyAt = r.arena.put(new Int32Array(1)), doneAt = r.arena.put(new Int32Array(units));
-  const dx = uninitializedFloat32(p.N * p.C * HW);
+  const length = p.N * p.C * HW;
+  const dx = r.arena.keepsResult(dxp, length) ? null : uninitializedFloat32(length);
   // Where unit u's channels start in dx (u = units: the end).
-  const start = (u: number): number => u === units ? dx.length : (Math.floor(u / cBlocks) * p.C + (u % cBlocks) * cb) * HW;
+  const start = (u: number): number => u === units ? length : (Math.floor(u / cBlocks) * p.C + (u % cBlocks) * cb) * HW;
   const view = r.arena.view();
   const stream: Stream = {
     // This thread's call takes one unit, between its copies; the workers' take all they can.
     kernel: ['conv2d_backward_input', scratch.map((sc, t) => [pp, dyp, wp, dxp, cb, next, sc, doneAt, t === 0 ? 1 : units])],
     items: units, unit: 1, readyAt, doneAt,
     copyIn: () => {},
-    copyOut: (a, z) => dx.set(view.subarray((dxp >> 2) + start(a), (dxp >> 2) + start(z)), start(a)),
+    copyOut: (a, z) => dx?.set(view.subarray((dxp >> 2) + start(a), (dxp >> 2) + start(z)), start(a)),
   };
-  return { steps: [], stream, finish: () => dx };
+  return { steps: [], stream, finish: () => dx ?? r.arena.take(dxp, length) };
 }
 
 /** dw [M,C/G,R,S] from x [N,C,H,W] and dy [N,M,P,Q], summed over the batch. */
