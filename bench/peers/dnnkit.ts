@@ -1,9 +1,13 @@
 /**
  * dnnkit itself, through its public API: F.conv2d / Tensor.matmul for the forward pass (under
  * noGrad), and for the gradients the backend call autograd makes (the conv einsum contracted
- * for I or F with dO), on the `wasm` backend at 1 or 2 threads or on `reference`.
+ * for I or F with dO), on the `wasm` backend at 1 or 2 threads or on `reference`. Operands are
+ * made with `tensor()` (storage as the backend places it: on wasm, resident in its memory, as a
+ * network's activations and gradients are, and as TF.js keeps its tensors); ONNX Runtime's
+ * session.run copies its inputs in and its outputs out within the timed call.
  */
-import { F, nn, optim, noGrad, setBackend, setThreads, Tensor, listBackends, manualSeed } from '../../src/index.js';
+import { F, nn, optim, noGrad, setBackend, setThreads, tensor, Tensor, listBackends, manualSeed } from '../../src/index.js';
+import { storageOf } from '../../src/tensor/storage.js';
 import { getBackend } from '../../src/backends/registry.js';
 import { stats } from '../../src/backends/wasm/runtime.js';
 import { conv2dEinsum } from '../../src/einsum/layers.js';
@@ -59,15 +63,15 @@ export function dnnkitPeer(backend: 'wasm' | 'reference', threads = 1): Peer {
 function prepareDnnkit(c: LayerCase, pass: Pass, ops: Operands): Prepared {
   if (c.gemm) {
     const { M, K, N } = c.gemm;
-    const a = new Tensor(ops.a, [M, K]), b = new Tensor(ops.b, [K, N]);
+    const a = tensor(ops.a, [M, K]), b = tensor(ops.b, [K, N]);
     let out: Tensor | null = null;
     const run = (): Tensor => (out = noGrad(() => a.matmul(b)));
     return { run, output: () => (out ?? run()).data };
   }
   const p = ops.conv!;
   if (pass === 'fwd') {
-    const x = new Tensor(ops.x, [p.N, p.C, p.H, p.W]);
-    const w = new Tensor(ops.w, [p.M, p.C / p.groups, p.R, p.S]);
+    const x = tensor(ops.x, [p.N, p.C, p.H, p.W]);
+    const w = tensor(ops.w, [p.M, p.C / p.groups, p.R, p.S]);
     const options = { stride: p.strideH, padding: p.padTop, groups: p.groups };
     let out: Tensor | null = null;
     const run = (): Tensor => (out = noGrad(() => F.conv2d(x, w, undefined, options)));
@@ -75,7 +79,7 @@ function prepareDnnkit(c: LayerCase, pass: Pass, ops: Operands): Prepared {
   }
   // The gradient calls autograd makes for conv2d (src/ops/einsum-op.ts), without the graph.
   const e = conv2dEinsum(p);
-  const operands = { I: ops.x, F: ops.w, dO: ops.dy };
+  const operands = { I: storageOf(ops.x), F: storageOf(ops.w), dO: storageOf(ops.dy) };
   const target = pass === 'dI' ? 'I' : 'F';
   let out: Float32Array | null = null;
   const run = (): Float32Array => (out = getBackend().contract(e, target, operands));

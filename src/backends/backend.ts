@@ -22,6 +22,13 @@ export interface Backend {
   readonly name: string;
 
   /**
+   * Optional: zero-filled storage for a new tensor of `length` floats, placed where this
+   * backend's kernels read it in place (wasm: resident in its memory, resident.ts). Ops and
+   * creation functions call `newStorage` (src/tensor/storage.ts), which falls back to a plain array.
+   */
+  allocate?(length: number): Float32Array;
+
+  /**
    * Evaluate a bound einsum. `target` is the output's name (forward), or the name of an
    * operand whose gradient is wanted; then `operands` also holds the output gradient under
    * 'd' + output name (e.g. 'dO'), and the result has the operand's shape.

@@ -8,6 +8,7 @@
  * (model init and dropout draw from that one).
  */
 import { Tensor } from '../tensor/tensor.js';
+import { newStorage } from '../tensor/storage.js';
 import { Generator } from '../tensor/random.js';
 import type { Dataset } from './dataset.js';
 import type { Transform } from './transforms.js';
@@ -129,7 +130,7 @@ export class DataLoader implements Iterable<Batch> {
   private makeBatch(indices: Int32Array, epoch: number, batch: number): Batch {
     const [c, h, w] = this.dataset.imageShape;
     const pixels = c * h * w;
-    const x = new Float32Array(indices.length * pixels);
+    const x = newStorage(indices.length * pixels);
     const labels = new Int32Array(indices.length);
     const rng = this.transform ? new Generator(hashSeed(this.seed, epoch, batch, 0xa06)) : undefined;
     indices.forEach((i, k) => {

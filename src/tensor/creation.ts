@@ -2,6 +2,7 @@
 import { Tensor, type NestedArray } from './tensor.js';
 import { checkShape, formatShape, sizeOf } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
+import { newStorage, storageOf } from './storage.js';
 
 export interface CreateOptions {
   /** Make the new tensor a leaf that collects gradients. */
@@ -55,11 +56,11 @@ export function tensor(values: NestedArray | ArrayLike<number>, shape?: readonly
   let data: Float32Array;
   let inferred: number[];
   if (ArrayBuffer.isView(values) || (!Array.isArray(values) && typeof values === 'object')) {
-    data = Float32Array.from(values as ArrayLike<number>);
+    data = storageOf(values as ArrayLike<number>);
     inferred = [data.length];
   } else {
     inferred = nestedShape(values as NestedArray, 'tensor');
-    data = typeof values === 'number' ? Float32Array.of(values) : flattenNested(values as NestedArray);
+    data = typeof values === 'number' ? Float32Array.of(values) : storageOf(flattenNested(values as NestedArray));
   }
   if (shape) {
     checkShape(shape, 'tensor');
@@ -79,13 +80,13 @@ export function scalar(value: number, options?: CreateOptions): Tensor {
 /** A tensor filled with one value. @example full([2, 2], 0.5) */
 export function full(shape: readonly number[], value: number, options?: CreateOptions): Tensor {
   checkShape(shape, 'full');
-  return finish(new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape), options);
+  return finish(new Tensor(newStorage(sizeOf(shape)).fill(value), shape), options);
 }
 
 /** @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], options?: CreateOptions): Tensor {
   checkShape(shape, 'zeros');
-  return finish(new Tensor(new Float32Array(sizeOf(shape)), shape), options);
+  return finish(new Tensor(newStorage(sizeOf(shape)), shape), options);
 }
 
 /** @example ones([3]) */
@@ -107,7 +108,7 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
   if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   checkShape([n], 'arange');
-  const data = new Float32Array(n);
+  const data = newStorage(n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return finish(new Tensor(data, [n]), options);
 }
@@ -121,7 +122,7 @@ export interface RandomOptions extends CreateOptions {
 export function randn(shape: readonly number[], options?: RandomOptions): Tensor {
   checkShape(shape, 'randn');
   const g = options?.generator ?? defaultGenerator;
-  const data = new Float32Array(sizeOf(shape));
+  const data = newStorage(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
   return finish(new Tensor(data, shape), options);
 }
@@ -131,7 +132,7 @@ export function rand(shape: readonly number[], options?: RandomOptions & { low?:
   checkShape(shape, 'rand');
   const g = options?.generator ?? defaultGenerator;
   const low = options?.low ?? 0, high = options?.high ?? 1;
-  const data = new Float32Array(sizeOf(shape));
+  const data = newStorage(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * g.uniform();
   return finish(new Tensor(data, shape), options);
 }

@@ -21,10 +21,10 @@ export function uninitializedFloat32(length: number): Float32Array {
 }
 
 /**
- * Resident blocks may hold this much before the backend collects (Node) or copies results out:
- * large enough that a collection (~5-20 ms) comes seldom, small enough to bound the memory.
+ * Resident blocks newly held between collections (Node) may grow to this; where no collection
+ * can be asked for (a browser), resident blocks may hold this much before results are copied out.
  */
-const DEFAULT_RESIDENT_BUDGET = 256 << 20;
+const DEFAULT_RESIDENT_BUDGET = 1 << 30;
 
 /**
  * Whether calls verify that kernels left resident operands unchanged (checkResidentInputs; the

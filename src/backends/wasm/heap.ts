@@ -10,6 +10,8 @@
 const PAGE = 65536;
 /** Block alignment and guard: a cache line, so vectors never straddle one needlessly. */
 export const GUARD = 64;
+/** The most a growth adds beyond what an allocation needs. */
+const MAX_GROW_STEP = 64 << 20;
 
 interface Span { start: number; size: number }
 
@@ -82,7 +84,9 @@ export class Heap {
     const last = this.free[this.free.length - 1];
     const tail = last && last.start + last.size === this.end ? last : null;
     const need = size - (tail ? tail.size : 0);
-    const pages = Math.ceil((need + GUARD) / PAGE); // + GUARD: the last block's guard stays in memory
+    // Geometric steps: growing a shared memory interrupts every thread using it (a few hundred
+    // microseconds each time here), and resident results fill fresh memory until a collection.
+    const pages = Math.max(Math.ceil(need / PAGE), Math.ceil(Math.min(this.end / 4, MAX_GROW_STEP) / PAGE));
     try {
       this.memory.grow(pages);
     } catch (e) {

@@ -22,13 +22,14 @@ import { unary, unaryGrad } from './elementwise.js';
 import { convTanhPool, convTanhPoolBackward } from './conv-direct.js';
 import { conv2dForwardRelu } from './conv.js';
 import { compileKernelModule, loadedVariant, setLoadedVariant, unsupportedReason } from './loader.js';
-import { provideModule } from './runtime.js';
+import { allocateResident, provideModule } from './runtime.js';
 
 export { setThreads, getThreads, wasmMemoryBytes } from './runtime.js';
 
 export const wasm: Backend = {
   ...reference,
   name: 'wasm',
+  allocate: allocateResident,
   contract: wasmContract,
   maxPool2d,
   unary,

@@ -10,6 +10,7 @@ import { Arena } from './arena.js';
 import { compileKernelModule, createSharedMemory, instantiate, type KernelExports } from './loader.js';
 import { Pool, availableCores } from './pool.js';
 import { runStream, type Stream } from './stream.js';
+import { MIN_RESIDENT_BYTES } from './resident.js';
 
 /** Kernel exports that may run on worker threads (the pool addresses them by index). */
 export const KERNEL_NAMES = [
@@ -86,6 +87,18 @@ export function getThreads(): number {
 /** Bytes of wasm memory held (its high-water mark; a wasm memory never shrinks). */
 export function wasmMemoryBytes(): number {
   return rt ? rt.memory.buffer.byteLength : 0;
+}
+
+/**
+ * Storage for a new tensor (Backend.allocate): a zero-filled resident block where it is large
+ * enough and there is room (resident.ts), so kernels read it in place; else a plain array.
+ */
+export function allocateResident(length: number): Float32Array {
+  const bytes = length * 4;
+  if (bytes < MIN_RESIDENT_BYTES) return new Float32Array(length);
+  const { heap, residency } = runtime().arena;
+  if (!residency.room(bytes)) return new Float32Array(length);
+  return residency.view(heap.alloc(bytes), bytes, length).fill(0);
 }
 
 /** Monotonic milliseconds. */
