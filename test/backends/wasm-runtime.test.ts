@@ -62,37 +62,37 @@ describe('wasm runtime', () => {
     const small = gemm(2, 2, 2, Float32Array.from([1, 2, 3, 4]), Float32Array.from([1, 0, 0, 1]));
     assert.ok(!(small.buffer instanceof SharedArrayBuffer) && !(small instanceof ResidentFloat32Array));
     assert.deepEqual([...small], [1, 2, 3, 4]);
-    const a = randomArray(64 * 64, 1), eye = new Float32Array(64 * 64);
-    for (let i = 0; i < 64; i++) eye[i * 65] = 1;
-    const y1 = gemm(64, 64, 64, a, eye), y2 = gemm(64, 64, 64, a, eye);
+    const a = randomArray(256 * 256, 1), eye = new Float32Array(256 * 256);
+    for (let i = 0; i < 256; i++) eye[i * 257] = 1;
+    const y1 = gemm(256, 256, 256, a, eye), y2 = gemm(256, 256, 256, a, eye);
     for (const y of [y1, y2]) assert.ok(y instanceof ResidentFloat32Array && y.buffer instanceof SharedArrayBuffer);
     assert.ok(Math.abs(y1.byteOffset - y2.byteOffset) >= y1.byteLength, 'two live results overlap');
     y1[0] = 12345;
     assert.equal(y2[0], a[0]);
     assert.deepEqual([...y2], [...a]);
     // A resident operand is read in place, and gives the bits of a plain copy.
-    const y3 = gemm(64, 64, 64, y2, eye);
-    assert.deepEqual(bits(y3), bits(gemm(64, 64, 64, Float32Array.from(y2), eye)));
+    const y3 = gemm(256, 256, 256, y2, eye);
+    assert.deepEqual(bits(y3), bits(gemm(256, 256, 256, Float32Array.from(y2), eye)));
   });
 
   it('keeps a resident block alive while a subarray of it lives; copies results out past the budget', () => {
     const residency = runtime().arena.residency;
-    const a = randomArray(128 * 128, 7), eye = new Float32Array(128 * 128);
-    for (let i = 0; i < 128; i++) eye[i * 129] = 1;
-    let y: Float32Array | null = gemm(128, 128, 128, a, eye);
+    const a = randomArray(256 * 256, 7), eye = new Float32Array(256 * 256);
+    for (let i = 0; i < 256; i++) eye[i * 257] = 1;
+    let y: Float32Array | null = gemm(256, 256, 256, a, eye);
     const part = y.subarray(1000, 1100);
     const want = [...part];
     y = null;
     if (!residency.collect()) return; // no gc to call in this engine: the finalizers alone decide
-    for (let i = 0; i < 20; i++) gemm(128, 128, 128, randomArray(128 * 128, 100 + i), eye);
+    for (let i = 0; i < 20; i++) gemm(256, 256, 256, randomArray(256 * 256, 100 + i), eye);
     residency.collect();
-    for (let i = 0; i < 20; i++) gemm(128, 128, 128, randomArray(128 * 128, 200 + i), eye);
+    for (let i = 0; i < 20; i++) gemm(256, 256, 256, randomArray(256 * 256, 200 + i), eye);
     assert.deepEqual([...part], want, 'a live subarray\'s block was reused');
     // Where no collection can be asked for, past the budget results are copied out.
     const { budget, collecting } = residency;
     Object.assign(residency, { budget: 0, collecting: false });
     try {
-      const z = gemm(128, 128, 128, a, eye);
+      const z = gemm(256, 256, 256, a, eye);
       assert.ok(!(z instanceof ResidentFloat32Array) && !(z.buffer instanceof SharedArrayBuffer));
       assert.deepEqual(bits(z), bits(a));
     } finally {
@@ -101,9 +101,9 @@ describe('wasm runtime', () => {
   });
 
   it('catches a kernel that writes to a resident operand (the check the test suite runs with)', () => {
-    const a = randomArray(64 * 64, 1), eye = new Float32Array(64 * 64);
-    for (let i = 0; i < 64; i++) eye[i * 65] = 1;
-    const y = gemm(64, 64, 64, a, eye);
+    const a = randomArray(256 * 256, 1), eye = new Float32Array(256 * 256);
+    for (let i = 0; i < 256; i++) eye[i * 257] = 1;
+    const y = gemm(256, 256, 256, a, eye);
     const r = runtime();
     const was = checkResidentInputs(true);
     try {

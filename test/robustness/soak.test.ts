@@ -1,11 +1,13 @@
 /**
  * Short memory soak (scripts/soak.ts runs thousands of steps): training steps and single-image
  * inference calls on the fast backend with no dispose anywhere; resident memory must not grow
- * more than 10% after warm-up, and the wasm heap (which never shrinks) must not grow.
+ * more than 10% after warm-up, and the wasm heap (which never shrinks) must not grow by more than
+ * what resident tensors may hold between two collections.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rssCurve, soak } from './soak-harness.js';
+import { runtime } from '../../src/backends/wasm/runtime.js';
 
 test('memory stays flat over training steps and inference calls (short soak)', async () => {
   const r = await soak({ trainSteps: 120, inferCalls: 400, sampleEvery: 10, warmup: 40, batchSize: 16, backend: 'wasm' });
@@ -17,6 +19,9 @@ test('memory stays flat over training steps and inference calls (short soak)', a
   }
   const afterWarmup = r.samples.find((s) => s.phase === 'train' && s.step >= 40)!;
   const last = r.samples.at(-1)!;
-  assert.ok(last.wasmMB <= afterWarmup.wasmMB, `the wasm heap grew from ${afterWarmup.wasmMB} MB to ${last.wasmMB} MB`);
+  // Resident tensors grow the wasm heap until a collection returns the dead ones' blocks (at
+  // most collectEvery bytes newly held between two): bounded, where a leak grows with the steps.
+  const slackMB = runtime().arena.residency.collectEvery / 2 ** 20;
+  assert.ok(last.wasmMB <= afterWarmup.wasmMB + slackMB, `the wasm heap grew from ${afterWarmup.wasmMB} MB to ${last.wasmMB} MB (more than the ${slackMB} MB held between collections)`);
   assert.equal(r.samples.filter((s) => s.phase === 'infer').length, 40);
 });

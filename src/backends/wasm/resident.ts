@@ -33,7 +33,7 @@ const COLLECT_EVERY = 64 << 20;
 const COLLECT_SHARE = 0.02;
 
 /** Results and tensors smaller than this are plain arrays: a copy of them costs less than tracking. */
-export const MIN_RESIDENT_BYTES = 16 << 10;
+export const MIN_RESIDENT_BYTES = 256 << 10;
 
 type Registry = FinalizationRegistry<Region> & { cleanupSome?: () => void };
 
@@ -104,7 +104,7 @@ function hold(view: ResidentFloat32Array, region: Region): void {
 
 /** Whether `a` is read in place by the kernels (a resident array of the current memory). */
 export function isResident(a: ArrayBufferView, memory: WebAssembly.Memory): a is ResidentFloat32Array {
-  return a instanceof ResidentFloat32Array && a.buffer.byteLength <= memory.buffer.byteLength && sameMemory(a.buffer, memory);
+  return a instanceof ResidentFloat32Array && sameMemory(a.buffer, memory);
 }
 
 /** Shared buffers of one memory are distinct objects after each grow; their bytes are the same. */
@@ -114,8 +114,9 @@ function sameMemory(buffer: ArrayBufferLike, memory: WebAssembly.Memory): boolea
 const knownBuffers = new WeakSet<ArrayBufferLike>();
 
 /**
- * The resident blocks' accounting: bytes held by live views, and the budget past which the
- * backend collects (where it can) or copies results out.
+ * The resident blocks' accounting: bytes held by live views, when to ask for a collection
+ * (Node), and the budget: the most bytes newly held between collections, or, where none can be
+ * asked for, the most held before results are copied out.
  */
 export class Residency {
   private held = 0;
