@@ -25,12 +25,15 @@ interface Region { readonly p: number; readonly bytes: number; holders: number; 
 let subarrayOf: Region | null = null;
 
 /**
- * Resident bytes allocated between two collections, at first: each costs ~5-10 ms (a full V8
- * collection), against ~12 us per fresh 4 KB page the memory would otherwise grow by.
+ * Resident bytes allocated between two collections, at first. A collection costs ~5-50 ms (a full
+ * V8 collection; more with a larger JS heap); a fresh 4 KB page's first touch ~12 us here, so
+ * the memory the blocks between two collections take is expensive the first time round: 64 MB
+ * collected too often (default training step 46 vs 30 ms), and letting the spacing grow to 1 GB
+ * page-faulted through the bench's cells (AlexNet conv1 N=32 data gradient 52 vs 77 GFLOP/s).
  */
-const COLLECT_EVERY = 64 << 20;
-/** Collections may take this share of the time between them before they are spaced out. */
-const COLLECT_SHARE = 0.02;
+const COLLECT_EVERY = 256 << 20;
+/** Collections may take this share of the time between them before they are spaced out (doubling). */
+const COLLECT_SHARE = 0.1;
 
 /** Results and tensors smaller than this are plain arrays: a copy of them costs less than tracking. */
 export const MIN_RESIDENT_BYTES = 256 << 10;
@@ -142,8 +145,8 @@ export class Residency {
    * Whether `bytes` more may become resident now. Where the engine lets us (Node), a collection
    * runs whenever `collectEvery` more bytes are held than after the last one, so that results
    * that died are reused before fresh memory is touched (a first touch page-faults: ~3 ms per
-   * 0.8 MB result here, more than the kernel). A collection costs ~5-10 ms: when they take more
-   * than COLLECT_SHARE of the time between them, `collectEvery` doubles (up to the budget).
+   * 0.8 MB result here, more than the kernel). When collections take more than COLLECT_SHARE of
+   * the time between them, `collectEvery` doubles (up to the budget).
    * Elsewhere finalizers run between tasks, and past the budget results are copied out.
    */
   room(bytes: number): boolean {
