@@ -33,7 +33,7 @@ for (const [phase, v] of Object.entries(r.verdict)) {
   // A leak makes RSS grow; RSS falling after the warm-up peak (the GC returning pages) is fine.
   const flat = v.growthPercent <= 10;
   ok &&= flat;
-  console.log(`${phase}: RSS ${v.afterWarmupMB.toFixed(0)} MB after warm-up -> ${v.lastMB.toFixed(0)} MB at the end (${v.growthPercent >= 0 ? '+' : ''}${v.growthPercent.toFixed(1)}%, peak ${v.peakMB.toFixed(0)} MB): ${flat ? 'flat' : 'NOT FLAT'}`);
+  console.log(`${phase}: RSS ${v.afterWarmupMB.toFixed(0)} MB after warm-up -> ${v.lastMB.toFixed(0)} MB at the end (${v.growthPercent >= 0 ? '+' : ''}${v.growthPercent.toFixed(1)}%, peak ${v.peakMB.toFixed(0)} MB; outside the wasm memory ${v.outsideWasmGrowthPercent >= 0 ? '+' : ''}${v.outsideWasmGrowthPercent.toFixed(1)}%): ${flat ? 'flat' : 'NOT FLAT'}`);
 }
 console.log(`samples in ${out}`);
 process.exitCode = ok ? 0 : 1;

@@ -1,8 +1,8 @@
 /**
  * Short memory soak (scripts/soak.ts runs thousands of steps): training steps and single-image
- * inference calls on the fast backend with no dispose anywhere; resident memory must not grow
- * more than 10% after warm-up, and the wasm heap (which never shrinks) must not grow by more than
- * what resident tensors may hold between two collections.
+ * inference calls on the fast backend with no dispose anywhere; resident memory outside the wasm
+ * memory must not grow more than 10% after warm-up, and the wasm heap (which never shrinks) must
+ * not grow by more than what resident tensors may hold between two collections.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,9 +25,10 @@ test('memory stays flat over training steps and inference calls (short soak)', a
   }
   console.log(`soak (${r.backend}):\n${rssCurve(r.samples, 8, 40)}`);
   for (const [phase, v] of Object.entries(r.verdict)) {
-    console.log(`soak ${phase}: RSS ${v.afterWarmupMB.toFixed(0)} MB after warm-up -> ${v.lastMB.toFixed(0)} MB (${v.growthPercent.toFixed(1)}%)`);
-    // Growth is what a leak looks like; RSS falling after the warm-up peak is the GC returning pages.
-    assert.ok(v.growthPercent <= 10, `${phase}: RSS went from ${v.afterWarmupMB.toFixed(0)} MB to ${v.lastMB.toFixed(0)} MB (${v.growthPercent.toFixed(1)}%)`);
+    console.log(`soak ${phase}: RSS ${v.afterWarmupMB.toFixed(0)} MB after warm-up -> ${v.lastMB.toFixed(0)} MB (${v.growthPercent.toFixed(1)}%; outside the wasm memory ${v.outsideWasmGrowthPercent.toFixed(1)}%)`);
+    // Growth is what a leak looks like; RSS falling after the warm-up peak is the GC returning
+    // pages. The wasm memory's part is bounded below (its pages get touched as the heap's blocks move).
+    assert.ok(v.outsideWasmGrowthPercent <= 10, `${phase}: RSS outside the wasm memory grew ${v.outsideWasmGrowthPercent.toFixed(1)}% (RSS ${v.afterWarmupMB.toFixed(0)} -> ${v.lastMB.toFixed(0)} MB)`);
   }
   const afterWarmup = r.samples.find((s) => s.phase === 'train' && s.step >= 40)!;
   const last = r.samples.at(-1)!;
