@@ -142,9 +142,4 @@ export class Arena {
     }
     this.residency.sweep();
   }
-
-  /** Bytes the memory holds now (its high-water mark). */
-  get capacity(): number {
-    return this.memory.buffer.byteLength;
-  }
 }

@@ -67,18 +67,6 @@ export class Heap {
     }
   }
 
-  /** Whether `p` is the start of a block in use. */
-  owns(p: number): boolean {
-    return this.sizes.has(p);
-  }
-
-  /** Bytes in blocks now in use (guards included). */
-  get usedBytes(): number {
-    let n = 0;
-    for (const s of this.sizes.values()) n += s;
-    return n;
-  }
-
   /** Grow the memory so that a free span at the end holds `size` bytes; returns its index. */
   private grow(size: number): number {
     const last = this.free[this.free.length - 1];

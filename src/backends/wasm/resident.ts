@@ -8,10 +8,10 @@
  * code reads and writes it like any other. Its block is returned to the heap when the array
  * and every subarray of it have been collected (a FinalizationRegistry: users never dispose
  * anything). Finalizers run between tasks, never inside a synchronous loop, so in Node the
- * backend asks V8 for a collection and the finalizers when resident blocks pass a budget
- * (V8's `gc` and `FinalizationRegistry.prototype.cleanupSome`, switched on at run time). Where
- * those are unavailable (a browser) and the budget is spent, results are copied out as before:
- * memory stays bounded whatever the program does.
+ * backend runs a collection and the finalizers itself once COLLECT_EVERY more bytes are held than
+ * after the last one (V8's `gc` and `FinalizationRegistry.prototype.cleanupSome`, switched on at
+ * run time). Where those are unavailable (a browser) and the budget is spent, results are copied
+ * out as before: memory stays bounded whatever the program does.
  *
  * One hazard is not covered: a view built on the array's `buffer` by hand
  * (`new Float32Array(t.data.buffer, ...)`) does not keep the block alive. `subarray` does.
@@ -125,9 +125,6 @@ export class Residency {
   private held = 0;
   /** Bytes held right after the last collection. */
   private heldAfterCollect = 0;
-  /** Collections run, and their milliseconds. */
-  collections = 0;
-  collectMs = 0;
   /** Bytes newly held between collections (see room), and when the last one ended. */
   collectEvery = COLLECT_EVERY;
   /** Whether room() may ask for collections where the engine allows (tests turn it off to act as a browser). */
@@ -164,8 +161,6 @@ export class Residency {
       const t1 = performance.now();
       if (t1 - t0 > COLLECT_SHARE * (t0 - this.lastCollect)) this.collectEvery = Math.min(this.budget, 2 * this.collectEvery);
       this.lastCollect = t1;
-      this.collections++;
-      this.collectMs += t1 - t0;
       this.heldAfterCollect = this.held;
       return true;
     }
