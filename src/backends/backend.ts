@@ -23,8 +23,9 @@ export interface Backend {
 
   /**
    * Optional: zero-filled storage for a new tensor of `length` floats, placed where this
-   * backend's kernels read it in place (wasm: resident in its memory, resident.ts). Ops and
-   * creation functions call `newStorage` (src/tensor/storage.ts), which falls back to a plain array.
+   * backend's kernels read it in place (wasm: resident in its memory, resident.ts). The creation
+   * functions and the data loader call `newStorage` (src/tensor/storage.ts), which falls back to a
+   * plain array.
    */
   allocate?(length: number): Float32Array;
 
