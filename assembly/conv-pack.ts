@@ -60,7 +60,8 @@ export function rowsPackable(cp: ConvParams): bool {
  * t at bp + t*kc*NR floats, row k at + (k - k0)*NR). `x` is channel 0 of the group in one image.
  * Needs rowsPackable(cp) and j0, nc multiples of NR. A panel that straddles the left or right
  * image border loads a full vector anyway and masks the lanes outside the row, so the load may
- * touch up to NR-1 floats before or after the row: the host leaves that much slack around x.
+ * touch up to NR-1 floats before or after the row: every block of the host's heap has 64
+ * readable bytes on either side (src/backends/wasm/heap.ts GUARD).
  */
 export function packConvRows(cp: ConvParams, x: usize, k0: i32, kc: i32, j0: i32, nc: i32, bp: usize): void {
   const H = cp.H, W = cp.W, R = cp.R, S = cp.S, Q = cp.Q;

@@ -28,11 +28,8 @@ export function pipelineMinBytes(): number {
 /** At most this many stages (the first copy-in and the last copy-out stay exposed: 2 / stages). */
 const MAX_STAGES = 8;
 
-/**
- * A call over a batch: `N` images of `inPer` input floats (followed by `slack` readable floats)
- * and `outPer` result floats, on `T` threads.
- */
-export interface BatchCall { N: number; T: number; input: Float32Array; inPer: number; outPer: number; slack?: number }
+/** A call over a batch: `N` images of `inPer` input floats and `outPer` result floats, on `T` threads. */
+export interface BatchCall { N: number; T: number; input: Float32Array; inPer: number; outPer: number }
 
 /**
  * The call's plan for a kernel over whole images: `kernel(n0, n, inAt, outAt)` gives the kernel
@@ -45,10 +42,10 @@ export interface BatchCall { N: number; T: number; input: Float32Array; inPer: n
 export function batchPipeline(r: Runtime, c: BatchCall, before: Array<[string, number[][]]>,
   kernel: (n0: number, n: number, inAt: number, outAt: number) => [string, number[][]]): Prepared<Float32Array> {
   const { N, inPer, outPer, input } = c;
-  // A resident input is read in place (the arena's guard covers the slack); a resident result
-  // is not copied out: then the stages only overlap what copies remain.
+  // A resident input is read in place and a resident result not copied out: then the stages
+  // only overlap what copies remain.
   const resident = r.arena.residentAt(input);
-  const inp = resident >= 0 ? resident : r.arena.alloc((input.length + (c.slack ?? 0)) * 4);
+  const inp = resident >= 0 ? resident : r.arena.alloc(input.length * 4);
   const outp = r.arena.alloc(N * outPer * 4);
   const keep = r.arena.keepsResult(outp, N * outPer);
   const ranges = pipelined(c) && !(resident >= 0 && keep) ? stageRanges(N) : [[0, N] as [number, number]];

@@ -113,8 +113,7 @@ export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float3
   const K = p.C * p.R * p.S, wlen = M * K, xlen = p.N * p.C * p.H * p.W;
   const r1 = call((r) => {
     const yp = r.arena.put(y), dyp = r.arena.put(dy);
-    // 4 floats of slack after dz: the direct gradients load a row's last vector whole.
-    const dzp = r.arena.alloc((len + 4) * 4), dbp = r.arena.alloc(M * 4);
+    const dzp = r.arena.alloc(len * 4), dbp = r.arena.alloc(M * 4);
     const T = threadsFor(r, 4 * len);
     const steps: Array<[string, number[][]]> = [pool
       ? ['f32_avgpool2x2_tanh_backward', splitRange(planes, T).map(([t0, t1]) => [yp, dyp, dzp, H, W, P, Q, t0, t1])]
@@ -122,7 +121,7 @@ export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float3
       : ['f32_tanh_grad', splitRange(len, T, 16).map(([a, z]) => [yp + 4 * a, dyp + 4 * a, dzp + 4 * a, z - a])]];
     if (need.db) steps.push(['conv2d_backward_bias', splitRange(M, threadsFor(r, len)).map(([a, z]) => [dzp, dbp, N, M, H * W, a, z])]);
     const filter: Array<[string, number[][]]> = [];
-    const dwp = directDw ? filterGradientSteps(r, p, putWithSlack(r, x), dzp, filter) : 0;
+    const dwp = directDw ? filterGradientSteps(r, p, r.arena.put(x), dzp, filter) : 0;
     const data = need.dx ? dataGradientSteps(r, p, dzp, w) : null;
     const dxp = data ? data.dxp : 0;
     if (filter.length > 0 && data) {
@@ -145,15 +144,6 @@ export function convTanhPoolBackward(p: Conv2dParams, x: Float32Array, w: Float3
     };
   });
   return { dx: r1.dx, dw: directDw ? r1.dw : need.dw ? conv2dBackwardFilter(p, x, r1.dz!) : null, dBias: r1.dBias };
-}
-
-/** Copy `a` into the arena with 4 readable floats after it (a row's last vector loads whole). */
-function putWithSlack(r: Runtime, a: Float32Array): number {
-  const resident = r.arena.residentAt(a); // read in place: the arena's guard covers the slack
-  if (resident >= 0) return resident;
-  const ptr = r.arena.alloc((a.length + 4) * 4);
-  r.arena.view().set(a, ptr >> 2);
-  return ptr;
 }
 
 /**
@@ -188,7 +178,7 @@ function tapOffsets(p: Conv2dParams): Int32Array {
 export function conv2dDirectBackwardFilter(p: Conv2dParams, x: Float32Array, dy: Float32Array): Float32Array {
   if (!directApplies(p)) throw new Error(`conv2dDirectBackwardFilter: the direct kernel does not run this conv (${JSON.stringify(p)})`);
   return call((r) => {
-    const xp = putWithSlack(r, x), dyp = putWithSlack(r, dy);
+    const xp = r.arena.put(x), dyp = r.arena.put(dy);
     const steps: Array<[string, number[][]]> = [];
     const dwp = filterGradientSteps(r, p, xp, dyp, steps);
     return { steps, finish: () => r.arena.take(dwp, p.M * p.C * p.R * p.S) };
@@ -196,8 +186,7 @@ export function conv2dDirectBackwardFilter(p: Conv2dParams, x: Float32Array, dy:
 }
 
 /**
- * Append the direct filter gradient's steps (x and dy already in the arena, each with 4 floats
- * of slack) and return where dw will be: the partial of each image block, then their sum.
+ * Append the direct filter gradient's steps (x and dy already in the arena) and return where dw will be: the partial of each image block, then their sum.
  */
 function filterGradientSteps(r: Runtime, p: Conv2dParams, xp: number, dyp: number, steps: Array<[string, number[][]]>): number {
   const K = p.C * p.R * p.S, wlen = p.M * K;
@@ -226,13 +215,13 @@ function filterGradientSteps(r: Runtime, p: Conv2dParams, xp: number, dyp: numbe
 export function conv2dDirectBackwardInput(p: Conv2dParams, dy: Float32Array, w: Float32Array): Float32Array {
   if (!directApplies(p)) throw new Error(`conv2dDirectBackwardInput: the direct kernel does not run this conv (${JSON.stringify(p)})`);
   return call((r) => {
-    const dyp = putWithSlack(r, dy);
+    const dyp = r.arena.put(dy);
     const { steps, dxp } = dataGradientSteps(r, p, dyp, w);
     return { steps, finish: () => r.arena.take(dxp, p.N * p.C * p.H * p.W) };
   });
 }
 
-/** The direct data gradient's step (dy already in the arena with 4 floats of slack) and where dx will be. */
+/** The direct data gradient's step (dy already in the arena) and where dx will be. */
 function dataGradientSteps(r: Runtime, p: Conv2dParams, dyp: number, w: Float32Array): { steps: Array<[string, number[][]]>; dxp: number } {
   const pp = putParams(r, p);
   // Taps in (c, s, r) order: 4 consecutive ones add into different dx rows (for R >= 4).

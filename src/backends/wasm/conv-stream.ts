@@ -21,8 +21,6 @@ export interface ForwardCall {
   readonly mb: number;
   /** ReLU the outputs (conv2dForwardRelu). */
   readonly relu: boolean;
-  /** Floats readable past the input (packing loads whole vectors at the right border). */
-  readonly slack: number;
 }
 
 let enabled = true;
@@ -56,7 +54,7 @@ export function streamedForward(r: Runtime, p: Conv2dParams, x: Float32Array, c:
   const units = p.N * Math.ceil((p.P * p.Q) / c.nb) * Math.ceil(p.M / c.mb);
   // A resident x is read in place: then the workers find every block ready at once.
   const resident = r.arena.residentAt(x);
-  const xp = resident >= 0 ? resident : r.arena.alloc((x.length + c.slack) * 4), yp = r.arena.alloc(outLen * 4);
+  const xp = resident >= 0 ? resident : r.arena.alloc(x.length * 4), yp = r.arena.alloc(outLen * 4);
   const ready = r.arena.put(new Int32Array(1)), next = r.arena.put(new Int32Array(1));
   const failed = r.arena.put(new Int32Array(1)), progress = r.arena.put(new Int32Array(units));
   const parts = c.scratch.map((sc) => [c.pp, xp, c.ap, c.bp, yp, c.nb, c.mb, next, sc, c.relu ? 1 : 0, ready, progress, failed]);

@@ -26,8 +26,6 @@ const MR = 4, NR = 8;
 const PACK_ALONE_FLOATS = 1 << 16;
 /** Forward calls with results up to this size stream their input in (conv-stream.ts). */
 const STREAM_MAX_OUTPUT_BYTES = 8 << 20;
-/** Floats readable past an image: a vector load at the border may touch NR - 1 of them. */
-const X_SLACK = NR;
 
 /** The 16-int parameter block assembly/params.ts reads. */
 export function putParams(r: Runtime, p: Conv2dParams): number {
@@ -99,16 +97,14 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
     const pack = splitRange(p.groups * panels, packThreads).map(([a, z]) => [pp, wp, ap, a, z]);
     const maxNb = r.exports['convForwardMaxPixels']!(pp) as number;
     const scratch = threadScratch(r, T, r.scratchBytes);
-    // X_SLACK floats after x: packConvRows loads whole vectors at the image's right border and
-    // masks the lanes past it (the arena's earlier allocations cover the left border's).
-    const batch = { N: p.N, T, input: x, inPer: p.C * p.H * p.W, outPer: p.M * p.P * p.Q, slack: X_SLACK };
+    const batch = { N: p.N, T, input: x, inPer: p.C * p.H * p.W, outPer: p.M * p.P * p.Q };
     const before: Array<[string, number[][]]> = [['conv2d_pack_filter', pack]];
     // Too few bytes to pipeline by images, but the workers can start on the first channels. Not
     // for a large result: the second phase re-reads it from memory (ResNet-50 1x1 at N=32, 26 MB,
     // run unpipelined: 64 GFLOP/s streamed vs 68 as one call; at N=1 and 4 streaming gains 5-16 %).
     if (T >= 2 && streamingEnabled() && !pipelined(batch) && p.N * batch.outPer * 4 <= STREAM_MAX_OUTPUT_BYTES &&
         streamBlocks(r, pp) >= 2) {
-      return streamedForward(r, p, x, { pp, ap, bp, scratch, relu, ...forwardUnits(p, T, maxNb), slack: X_SLACK }, before);
+      return streamedForward(r, p, x, { pp, ap, bp, scratch, relu, ...forwardUnits(p, T, maxNb) }, before);
     }
     return batchPipeline(r, batch, before, (n0, n, xq, yq) => {
       const q = { ...p, N: n };
@@ -131,10 +127,9 @@ export function conv2dForward(p: Conv2dParams, x: Float32Array, w: Float32Array,
 function depthwiseCall(r: Runtime, p: Conv2dParams, T: number, kernel: string, input: Float32Array,
   inPer: number, outPer: number, head: (inAt: number, outAt: number) => number[]): Prepared<Float32Array> {
   const planes = p.N * p.C;
-  // X_SLACK floats after the input, as for the dense forward (harmless for dy); a resident
-  // input is read in place (the arena's guard covers them), a resident result not copied out.
+  // A resident input is read in place, a resident result not copied out.
   const resident = r.arena.residentAt(input);
-  const inp = resident >= 0 ? resident : r.arena.alloc((input.length + X_SLACK) * 4);
+  const inp = resident >= 0 ? resident : r.arena.alloc(input.length * 4);
   const outp = r.arena.alloc(planes * outPer * 4);
   const out = r.arena.keepsResult(outp, planes * outPer) ? null : uninitializedFloat32(planes * outPer);
   return depthwisePlan(r, p, T, kernel, planes, head(inp, outp),

@@ -4,8 +4,9 @@
  * kept resident between calls (freed when their views are collected, see resident.ts).
  *
  * Every block has GUARD readable bytes before and after it: kernels load whole vectors at a
- * row's borders and mask the lanes outside (a resident tensor is read in place, so its
- * neighbours must be memory too, never past the end).
+ * row's borders and mask the lanes outside — the conv packing (assembly/conv-pack.ts) up to
+ * NR - 1 = 7 floats before or after x, the direct small-layer kernels a row's last 4-float vector.
+ * So no caller allocates slack of its own, and a resident tensor read in place is safe too.
  */
 const PAGE = 65536;
 /** Block alignment and guard: a cache line, so vectors never straddle one needlessly. */
