@@ -107,7 +107,7 @@ describe('wasm runtime', () => {
     const r = runtime();
     const was = checkResidentInputs(true);
     try {
-      assert.equal(r.arena.residentAt(y), y.byteOffset);
+      assert.deepEqual(r.arena.place(y), { at: y.byteOffset, resident: true });
       r.arena.view()[(y.byteOffset >> 2) + 5] = 99; // what a kernel using its operand as scratch would do
       assertThrowsWith(() => r.arena.reset(), 'wrote to a resident operand', 'element 5');
     } finally {

@@ -4,7 +4,7 @@
  * Resident arrays (resident.ts) are read in place: `put` of one copies nothing.
  */
 import { Heap } from './heap.js';
-import { MIN_RESIDENT_BYTES, Residency, isResident } from './resident.js';
+import { Residency } from './resident.js';
 
 /** Node's Buffer, where there is one (not in a browser). */
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
@@ -68,22 +68,25 @@ export class Arena {
 
   /** `src` in wasm memory: its own place if resident, else a copy in a fresh block; returns the byte offset. */
   put(src: Float32Array | Int32Array): number {
-    const at = this.residentAt(src);
-    if (at >= 0) return at;
-    const p = this.alloc(src.byteLength);
-    if (src instanceof Float32Array) this.view().set(src, p >> 2);
-    else new Int32Array(this.memory.buffer, p, src.length).set(src);
-    return p;
+    if (src instanceof Int32Array) {
+      const p = this.alloc(src.byteLength);
+      new Int32Array(this.memory.buffer, p, src.length).set(src);
+      return p;
+    }
+    const { at, resident } = this.place(src);
+    if (!resident) this.view().set(src, at >> 2);
+    return at;
   }
 
   /**
-   * The byte offset of `src` when it is resident (kernels read it in place), else -1: for
-   * callers that copy operands in by parts (pipelined and streamed calls).
+   * Where operand `src` is for this call: its own place if it is resident (kernels read it in
+   * place), else a fresh block the caller copies it into — at once (put) or by parts (pipelined
+   * and streamed calls).
    */
-  residentAt(src: Float32Array | Int32Array): number {
-    if (!(src instanceof Float32Array) || !isResident(src, this.memory)) return -1;
+  place(src: Float32Array): { at: number; resident: boolean } {
+    if (!this.residency.holds(src)) return { at: this.alloc(src.byteLength), resident: false };
     if (checkInputs) this.checked.push([src, Float32Array.prototype.slice.call(src) as Float32Array]);
-    return src.byteOffset;
+    return { at: src.byteOffset, resident: true };
   }
 
   /**
@@ -92,7 +95,7 @@ export class Arena {
    */
   keepsResult(p: number, length: number): boolean {
     if (this.reserved.has(p)) return true;
-    if (length * 4 < MIN_RESIDENT_BYTES || !this.blocks.includes(p) || !this.residency.room(length * 4)) return false;
+    if (!this.blocks.includes(p) || !this.residency.admits(length * 4)) return false;
     this.reserved.add(p);
     return true;
   }

@@ -44,20 +44,19 @@ export function batchPipeline(r: Runtime, c: BatchCall, before: Array<[string, n
   const { N, inPer, outPer, input } = c;
   // A resident input is read in place and a resident result not copied out: then the stages
   // only overlap what copies remain.
-  const resident = r.arena.residentAt(input);
-  const inp = resident >= 0 ? resident : r.arena.alloc(input.length * 4);
+  const { at: inp, resident } = r.arena.place(input);
   const outp = r.arena.alloc(N * outPer * 4);
   const keep = r.arena.keepsResult(outp, N * outPer);
-  const ranges = pipelined(c) && !(resident >= 0 && keep) ? stageRanges(N) : [[0, N] as [number, number]];
+  const ranges = pipelined(c) && !(resident && keep) ? stageRanges(N) : [[0, N] as [number, number]];
   const slice = (a: number, z: number): [string, number[][]] => kernel(a, z - a, inp + a * inPer * 4, outp + a * outPer * 4);
   if (ranges.length === 1) {
-    if (resident < 0) r.arena.view().set(input, inp >> 2);
+    if (!resident) r.arena.view().set(input, inp >> 2);
     return { steps: [...before, slice(0, N)], finish: () => r.arena.take(outp, N * outPer) };
   }
   const out = keep ? null : uninitializedFloat32(N * outPer);
   const stages = ranges.map(([a, z]): Stage => ({
     kernel: slice(a, z),
-    copyIn: () => { if (resident < 0) r.arena.view().set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer); },
+    copyIn: () => { if (!resident) r.arena.view().set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer); },
     copyOut: () => out?.set(r.arena.view().subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
   }));
   return { steps: before, stages, finish: () => out ?? r.arena.take(outp, N * outPer) };

@@ -53,8 +53,8 @@ export function streamedForward(r: Runtime, p: Conv2dParams, x: Float32Array, c:
   const HW = p.H * p.W, perImage = p.C * HW, outLen = p.N * p.M * p.P * p.Q;
   const units = p.N * Math.ceil((p.P * p.Q) / c.nb) * Math.ceil(p.M / c.mb);
   // A resident x is read in place: then the workers find every block ready at once.
-  const resident = r.arena.residentAt(x);
-  const xp = resident >= 0 ? resident : r.arena.alloc(x.length * 4), yp = r.arena.alloc(outLen * 4);
+  const { at: xp, resident } = r.arena.place(x);
+  const yp = r.arena.alloc(outLen * 4);
   const ready = r.arena.put(new Int32Array(1)), next = r.arena.put(new Int32Array(1));
   const failed = r.arena.put(new Int32Array(1)), progress = r.arena.put(new Int32Array(units));
   const parts = c.scratch.map((sc) => [c.pp, xp, c.ap, c.bp, yp, c.nb, c.mb, next, sc, c.relu ? 1 : 0, ready, progress, failed]);
@@ -65,7 +65,7 @@ export function streamedForward(r: Runtime, p: Conv2dParams, x: Float32Array, c:
     const t0 = timing ? performance.now() : 0;
     const started = r.pool.start('conv2d_forward_streamed', parts);
     try {
-      for (let b = 0; b < blocks && resident < 0; b++) {
+      for (let b = 0; b < blocks && !resident; b++) {
         const c0 = b * channels, c1 = Math.min(p.C, c0 + channels);
         for (let n = 0; n < p.N; n++) {
           const at = n * perImage + c0 * HW;

@@ -128,12 +128,11 @@ function depthwiseCall(r: Runtime, p: Conv2dParams, T: number, kernel: string, i
   inPer: number, outPer: number, head: (inAt: number, outAt: number) => number[]): Prepared<Float32Array> {
   const planes = p.N * p.C;
   // A resident input is read in place, a resident result not copied out.
-  const resident = r.arena.residentAt(input);
-  const inp = resident >= 0 ? resident : r.arena.alloc(input.length * 4);
+  const { at: inp, resident } = r.arena.place(input);
   const outp = r.arena.alloc(planes * outPer * 4);
   const out = r.arena.keepsResult(outp, planes * outPer) ? null : uninitializedFloat32(planes * outPer);
   return depthwisePlan(r, p, T, kernel, planes, head(inp, outp),
-    (view, a, z) => { if (resident < 0) view.set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer); },
+    (view, a, z) => { if (!resident) view.set(input.subarray(a * inPer, z * inPer), (inp >> 2) + a * inPer); },
     (view, a, z) => out?.set(view.subarray((outp >> 2) + a * outPer, (outp >> 2) + z * outPer), a * outPer),
     () => out ?? r.arena.take(outp, planes * outPer));
 }
@@ -148,15 +147,14 @@ function depthwiseFilterGradient(r: Runtime, p: Conv2dParams, x: Float32Array, d
   const pp = putParams(r, p);
   const mult = p.M / p.C, HW = p.H * p.W, PQ = p.P * p.Q;
   // Resident operands are read in place.
-  const xr = r.arena.residentAt(x), dyr = r.arena.residentAt(dy);
-  const xp = xr >= 0 ? xr : r.arena.alloc(x.length * 4), dyp = dyr >= 0 ? dyr : r.arena.alloc(dy.length * 4);
+  const { at: xp, resident: xResident } = r.arena.place(x), { at: dyp, resident: dyResident } = r.arena.place(dy);
   const wlen = p.M * p.R * p.S;
   const dwp = r.arena.alloc(wlen * 4);
   const copyIn = (view: Float32Array, a: number, z: number): void => {
     for (let n = 0; n < p.N; n++) {
       const xa = (n * p.C + a) * HW, ya = (n * p.M + a * mult) * PQ;
-      if (xr < 0) view.set(x.subarray(xa, xa + (z - a) * HW), (xp >> 2) + xa);
-      if (dyr < 0) view.set(dy.subarray(ya, ya + (z - a) * mult * PQ), (dyp >> 2) + ya);
+      if (!xResident) view.set(x.subarray(xa, xa + (z - a) * HW), (xp >> 2) + xa);
+      if (!dyResident) view.set(dy.subarray(ya, ya + (z - a) * mult * PQ), (dyp >> 2) + ya);
     }
   };
   // dw is small: nothing to copy out per unit; finish takes it whole.

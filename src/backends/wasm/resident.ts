@@ -18,8 +18,8 @@
  */
 import { nodeModule } from './node.js';
 
-/** A resident block: the views holding it, and what to do when the last one is collected. */
-interface Region { readonly p: number; readonly bytes: number; holders: number; readonly release: (p: number) => void }
+/** A resident block: the views holding it, its accounting, and what to do when the last view is collected. */
+interface Region { holders: number; readonly owner: Residency; readonly release: () => void }
 
 /** Set while ResidentFloat32Array.subarray builds its view, so the constructor can register it. */
 let subarrayOf: Region | null = null;
@@ -36,7 +36,7 @@ const COLLECT_EVERY = 256 << 20;
 const COLLECT_SHARE = 0.1;
 
 /** Results and tensors smaller than this are plain arrays: a copy of them costs less than tracking. */
-export const MIN_RESIDENT_BYTES = 256 << 10;
+const MIN_RESIDENT_BYTES = 256 << 10;
 
 type Registry = FinalizationRegistry<Region> & { cleanupSome?: () => void };
 
@@ -49,7 +49,7 @@ interface Collector { registry: Registry; gc: (() => void) | null }
  */
 function makeCollector(): Collector {
   const release = (r: Region): void => {
-    if (--r.holders === 0) r.release(r.p);
+    if (--r.holders === 0) r.release();
   };
   const v8 = nodeModule<{ setFlagsFromString(flags: string): void }>('node:v8');
   const vm = nodeModule<{ runInNewContext(code: string): unknown }>('node:vm');
@@ -97,6 +97,11 @@ export class ResidentFloat32Array extends Float32Array {
   static attach(view: ResidentFloat32Array, region: Region): void {
     view.#region = region;
   }
+
+  /** @internal The accounting of the block this view holds (null for a plain-memory copy made by slice or map). */
+  static ownerOf(view: ResidentFloat32Array): Residency | null {
+    return view.#region?.owner ?? null;
+  }
 }
 
 function hold(view: ResidentFloat32Array, region: Region): void {
@@ -104,17 +109,6 @@ function hold(view: ResidentFloat32Array, region: Region): void {
   ResidentFloat32Array.attach(view, region);
   getCollector().registry.register(view, region);
 }
-
-/** Whether `a` is read in place by the kernels (a resident array of the current memory). */
-export function isResident(a: ArrayBufferView, memory: WebAssembly.Memory): a is ResidentFloat32Array {
-  return a instanceof ResidentFloat32Array && sameMemory(a.buffer, memory);
-}
-
-/** Shared buffers of one memory are distinct objects after each grow; their bytes are the same. */
-function sameMemory(buffer: ArrayBufferLike, memory: WebAssembly.Memory): boolean {
-  return buffer === memory.buffer || knownBuffers.has(buffer);
-}
-const knownBuffers = new WeakSet<ArrayBufferLike>();
 
 /**
  * The resident blocks' accounting: bytes held by live views, when to ask for a collection
@@ -125,9 +119,9 @@ export class Residency {
   private held = 0;
   /** Bytes held right after the last collection. */
   private heldAfterCollect = 0;
-  /** Bytes newly held between collections (see room), and when the last one ended. */
+  /** Bytes newly held between collections (see admits), and when the last one ended. */
   collectEvery = COLLECT_EVERY;
-  /** Whether room() may ask for collections where the engine allows (tests turn it off to act as a browser). */
+  /** Whether admits() may ask for collections where the engine allows (tests turn it off to act as a browser). */
   collecting = true;
   private lastCollect = performance.now();
 
@@ -138,50 +132,58 @@ export class Residency {
     return this.held;
   }
 
+  /** Whether kernels read `a` in place: a resident array of this memory. */
+  holds(a: ArrayBufferView): a is ResidentFloat32Array {
+    return a instanceof ResidentFloat32Array && ResidentFloat32Array.ownerOf(a) === this;
+  }
+
   /**
-   * Whether `bytes` more may become resident now. Where the engine lets us (Node), a collection
-   * runs whenever `collectEvery` more bytes are held than after the last one, so that results
-   * that died are reused before fresh memory is touched (a first touch page-faults: ~3 ms per
-   * 0.8 MB result here, more than the kernel). When collections take more than COLLECT_SHARE of
-   * the time between them, `collectEvery` doubles (up to the budget).
-   * Elsewhere finalizers run between tasks, and past the budget results are copied out.
+   * Whether a block of `bytes` may become resident now: not below MIN_RESIDENT_BYTES, and where
+   * the engine lets us (Node), after a collection whenever `collectEvery` more bytes are held
+   * than after the last one, so that results that died are reused before fresh memory is touched
+   * (a first touch page-faults: ~3 ms per 0.8 MB result here, more than the kernel). When
+   * collections take more than COLLECT_SHARE of the time between them, `collectEvery` doubles
+   * (up to the budget). Elsewhere finalizers run between tasks, and past the budget results are
+   * copied out.
    */
-  room(bytes: number): boolean {
-    const c = getCollector();
-    const canCollect = this.collecting && c.gc !== null && c.registry.cleanupSome !== undefined;
+  admits(bytes: number): boolean {
+    if (bytes < MIN_RESIDENT_BYTES) return false;
+    const collecting = this.collecting && this.canCollect();
     // (One block larger than collectEvery is let in: the collection before it freed what it could.)
-    const limit = canCollect ? this.heldAfterCollect + Math.max(this.collectEvery, bytes) : this.budget;
+    const limit = collecting ? this.heldAfterCollect + Math.max(this.collectEvery, bytes) : this.budget;
     if (this.held + bytes <= limit) return true;
-    c.registry.cleanupSome?.();
+    this.sweep();
     if (this.held + bytes <= limit) return true;
-    if (canCollect) {
-      const t0 = performance.now();
-      c.gc!();
-      c.registry.cleanupSome!();
-      const t1 = performance.now();
-      if (t1 - t0 > COLLECT_SHARE * (t0 - this.lastCollect)) this.collectEvery = Math.min(this.budget, 2 * this.collectEvery);
-      this.lastCollect = t1;
-      this.heldAfterCollect = this.held;
-      return true;
-    }
-    return this.held + bytes <= this.budget;
+    if (!collecting) return false;
+    const t0 = performance.now();
+    this.collect();
+    const t1 = performance.now();
+    if (t1 - t0 > COLLECT_SHARE * (t0 - this.lastCollect)) this.collectEvery = Math.min(this.budget, 2 * this.collectEvery);
+    this.lastCollect = t1;
+    this.heldAfterCollect = this.held;
+    return true;
   }
 
   /** Make block p (of `bytes`) resident: a view of its first `length` floats that frees it when collected. */
   view(p: number, bytes: number, length: number): ResidentFloat32Array {
-    knownBuffers.add(this.memory.buffer);
     const view = new ResidentFloat32Array(this.memory.buffer, p, length);
     this.held += bytes;
-    hold(view, { p, bytes, holders: 0, release: (q) => { this.held -= bytes; this.free(q); } });
+    hold(view, { holders: 0, owner: this, release: () => { this.held -= bytes; this.free(p); } });
     return view;
   }
 
-  /** Collect now and run the finalizers; false where the engine gives no way to (tests). */
-  collect(): boolean {
+  /** Whether this engine lets the backend run a collection and the finalizers now (Node). */
+  private canCollect(): boolean {
     const c = getCollector();
-    if (!c.gc || !c.registry.cleanupSome) return false;
-    c.gc();
-    c.registry.cleanupSome();
+    return c.gc !== null && c.registry.cleanupSome !== undefined;
+  }
+
+  /** Collect now and run the finalizers; false where the engine gives no way to. */
+  collect(): boolean {
+    if (!this.canCollect()) return false;
+    const c = getCollector();
+    c.gc!();
+    c.registry.cleanupSome!();
     return true;
   }
 

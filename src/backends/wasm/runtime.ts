@@ -10,7 +10,6 @@ import { Arena } from './arena.js';
 import { compileKernelModule, createSharedMemory, instantiate, type KernelExports } from './loader.js';
 import { Pool, availableCores } from './pool.js';
 import { runStream, type Stream } from './stream.js';
-import { MIN_RESIDENT_BYTES } from './resident.js';
 
 /** Kernel exports that may run on worker threads (the pool addresses them by index). */
 export const KERNEL_NAMES = [
@@ -95,9 +94,8 @@ export function wasmMemoryBytes(): number {
  */
 export function allocateResident(length: number): Float32Array {
   const bytes = length * 4;
-  if (bytes < MIN_RESIDENT_BYTES) return new Float32Array(length);
   const { heap, residency } = runtime().arena;
-  if (!residency.room(bytes)) return new Float32Array(length);
+  if (!residency.admits(bytes)) return new Float32Array(length);
   return residency.view(heap.alloc(bytes), bytes, length).fill(0);
 }
 
