@@ -37,14 +37,14 @@ function nestedShape(value: NestedArray, where: string): number[] {
   return shape;
 }
 
-function flattenNested(value: NestedArray): Float32Array {
+function flattenNested(value: NestedArray): number[] {
   const out: number[] = [];
   const walk = (v: NestedArray): void => {
     if (typeof v === 'number') out.push(v);
     else for (const x of v) walk(x);
   };
   walk(value);
-  return Float32Array.from(out);
+  return out;
 }
 
 /**
